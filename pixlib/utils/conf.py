@@ -6,17 +6,17 @@
 __all__ = ['CONFIGS_DIR', 'ConfigError', 'shipped_configs', 'load_conf', 'parse_overrides', 'merge_confs', 'Configurable',
            'available', 'get_class']
 
-# %% ../../nbs/03_utils.conf.ipynb #984da42e
+# %% ../../nbs/03_utils.conf.ipynb #0e946a32
 import importlib, importlib.util, inspect, os, pkgutil, re, sys
 from pathlib import Path
 from omegaconf import OmegaConf, DictConfig, ListConfig, errors as oc_errors
 import yaml
 
-# %% ../../nbs/03_utils.conf.ipynb #46ce8b9b
+# %% ../../nbs/03_utils.conf.ipynb #9281f91f
 class ConfigError(ValueError):
     "A configuration or usage error; its message names the key, the file or the class at fault."
 
-# %% ../../nbs/03_utils.conf.ipynb #11dfb901
+# %% ../../nbs/03_utils.conf.ipynb #2f8ed5f3
 import pixlib
 CONFIGS_DIR = Path(pixlib.__file__).resolve().parent/'configs'
 
@@ -48,7 +48,7 @@ def load_conf(conf:str|Path) -> DictConfig: # a YAML path or the name of a shipp
     try: return OmegaConf.create(data)
     except oc_errors.OmegaConfBaseException as e: raise ConfigError(f"Invalid config file '{path}': {e}".splitlines()[0]) from None
 
-# %% ../../nbs/03_utils.conf.ipynb #a9cc5e43
+# %% ../../nbs/03_utils.conf.ipynb #d95127c2
 _override_re = re.compile(r'^[A-Za-z_][\w\-]*(\.[A-Za-z_0-9][\w\-]*)*=')
 
 def parse_overrides(overrides:list[str]) -> DictConfig: # items such as 'train.lr=0.01'
@@ -66,7 +66,7 @@ def merge_confs(*confs) -> DictConfig:
     except oc_errors.OmegaConfBaseException as e:
         raise ConfigError(f"Cannot merge configs at '{getattr(e, 'full_key', '')}': {str(e).splitlines()[0]}") from None
 
-# %% ../../nbs/03_utils.conf.ipynb #a79d743c
+# %% ../../nbs/03_utils.conf.ipynb #edbd7b22
 def _is_open(v) -> bool: return v is None or (isinstance(v, dict) and not v)
 
 def _type_ok(default, value) -> bool:
@@ -138,7 +138,7 @@ class Configurable:
         OmegaConf.set_readonly(merged, True)
         return merged
 
-# %% ../../nbs/03_utils.conf.ipynb #7afd9cbe
+# %% ../../nbs/03_utils.conf.ipynb #2b607021
 def _import(modname:str):
     "Import `modname`; None if that module (not one it imports) does not exist."
     try: return importlib.import_module(modname)

@@ -6,13 +6,13 @@
 __all__ = ['collate_fn_map', 'is_tensor_wrapper', 'map_tensor', 'batch_to_device', 'batch_to_numpy', 'TensorWrapperLike',
            'collate']
 
-# %% ../../nbs/02_utils.tensor.ipynb #ecc50f34
+# %% ../../nbs/02_utils.tensor.ipynb #3a48a644
 import collections.abc as cabc
 import numpy as np
 import torch
 from torch.utils.data._utils.collate import collate as _torch_collate, default_collate_fn_map
 
-# %% ../../nbs/02_utils.tensor.ipynb #3a6905db
+# %% ../../nbs/02_utils.tensor.ipynb #2f34d499
 def is_tensor_wrapper(x) -> bool:
     "Does `x` follow the tensor-wrapper protocol (a tensor in `_data`, rebuilt by `type(x)(data)`)?"
     return not isinstance(x, torch.Tensor) and isinstance(getattr(x, '_data', None), torch.Tensor)
@@ -26,7 +26,7 @@ def map_tensor(x, func):
     if isinstance(x, (list, tuple)): return type(x)(map_tensor(v, func) for v in x)
     return x
 
-# %% ../../nbs/02_utils.tensor.ipynb #6f9edf86
+# %% ../../nbs/02_utils.tensor.ipynb #088f414f
 def batch_to_device(batch, device, # a torch device or a string such as 'cuda'
                     non_blocking:bool=True):
     "Move every tensor and tensor wrapper in the nested `batch` to `device`."
@@ -42,7 +42,7 @@ def batch_to_numpy(batch):
         return x
     return conv(batch)
 
-# %% ../../nbs/02_utils.tensor.ipynb #79988983
+# %% ../../nbs/02_utils.tensor.ipynb #44512f91
 import abc
 
 class _WrapperMeta(abc.ABCMeta):
