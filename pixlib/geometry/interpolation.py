@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = ['mask_in_image', 'cubic_weights', 'interpolate_tensor', 'Interpolator']
 
-# %% ../../nbs/14_geometry.interpolation.ipynb #ff75f542
+# %% ../../nbs/14_geometry.interpolation.ipynb #4e0d38c4
 import torch
 import torch.nn.functional as F
 
-# %% ../../nbs/14_geometry.interpolation.ipynb #e4fe697e
+# %% ../../nbs/14_geometry.interpolation.ipynb #8e1e20f4
 def mask_in_image(
     pts: torch.Tensor, # points (..., 2) in pixel coordinates (x, y)
     size, # image size (W, H), as in OpenCV
@@ -20,7 +20,7 @@ def mask_in_image(
     hi = torch.tensor([w - 1 - pad, h - 1 - pad], dtype=pts.dtype, device=pts.device)
     return ((pts >= pad) & (pts <= hi)).all(-1)
 
-# %% ../../nbs/14_geometry.interpolation.ipynb #6baab6e2
+# %% ../../nbs/14_geometry.interpolation.ipynb #7e010996
 def cubic_weights(
     t: torch.Tensor, # fractional positions in [0, 1], any shape
     a: float = -0.5, # Keys' parameter: -0.5 Catmull-Rom, -0.75 OpenCV / PyTorch
@@ -33,7 +33,7 @@ def cubic_weights(
                       -3 * (a + 2) * t2 + 2 * (2 * a + 3) * t - a, a * (2 * t - 3 * t2)], -1)
     return w, dw
 
-# %% ../../nbs/14_geometry.interpolation.ipynb #22dcec0d
+# %% ../../nbs/14_geometry.interpolation.ipynb #99a90b25
 def _taps(x, size, offsets):
     "Clipped coordinates -> tap indices (..., K), fractional part (...) and whether x was inside [0, size-1]."
     xc = x.clamp(0, size - 1)
@@ -70,7 +70,7 @@ def _interpolate_grid_sample(tensor, pts):
     out = F.grid_sample(tensor, grid, mode='bilinear', padding_mode='border', align_corners=True)
     return out[:, :, 0].transpose(1, 2)
 
-# %% ../../nbs/14_geometry.interpolation.ipynb #48600686
+# %% ../../nbs/14_geometry.interpolation.ipynb #9eec41f1
 _modes = {'bilinear': 'bilinear', 'linear': 'bilinear', 'bicubic': 'bicubic', 'cubic': 'bicubic'}
 
 def interpolate_tensor(
@@ -103,7 +103,7 @@ def interpolate_tensor(
     if not batched: values, mask, J = values[0], mask[0], (None if J is None else J[0])
     return values, mask, J
 
-# %% ../../nbs/14_geometry.interpolation.ipynb #c746e36e
+# %% ../../nbs/14_geometry.interpolation.ipynb #6a4bed95
 class Interpolator:
     "An interpolation mode and margin, applied as `interpolator(tensor, pts, return_gradients=False)`."
     def __init__(self,

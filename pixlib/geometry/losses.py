@@ -5,12 +5,12 @@
 # %% auto #0
 __all__ = ['scaled_loss', 'squared_loss', 'huber_loss', 'cauchy_loss', 'barron_loss', 'RobustLoss']
 
-# %% ../../nbs/13_geometry.losses.ipynb #47e017a3
+# %% ../../nbs/13_geometry.losses.ipynb #e9668083
 import math
 import torch
 from torch import nn
 
-# %% ../../nbs/13_geometry.losses.ipynb #1d4d95b1
+# %% ../../nbs/13_geometry.losses.ipynb #d3820109
 def _stack(cost, d1, d2):
     return torch.stack(torch.broadcast_tensors(cost, d1, d2))
 
@@ -25,7 +25,7 @@ def scaled_loss(
     cost, d1, d2 = fn(x / c2)
     return _stack(c2 * cost, d1, d2 / c2)
 
-# %% ../../nbs/13_geometry.losses.ipynb #1f8fe2b8
+# %% ../../nbs/13_geometry.losses.ipynb #49ef0553
 def squared_loss(
     x: torch.Tensor, # squared residual norms
     scale: float | torch.Tensor = 1., # unused: the squared loss is the same at any scale
@@ -57,7 +57,7 @@ def cauchy_loss(
     "The Cauchy (Lorentzian) loss `c^2 log(1 + x / c^2)`."
     return scaled_loss(x, _cauchy, scale)
 
-# %% ../../nbs/13_geometry.losses.ipynb #94a42e4d
+# %% ../../nbs/13_geometry.losses.ipynb #d086e340
 def _exprel(z):
     "(exp(z) - 1) / z, with its series near 0 (accurate, also for autograd)."
     small = z.abs() < 1e-2
@@ -91,7 +91,7 @@ def barron_loss(
     "Barron's general robust loss of shape `alpha` and scale `c`: `2 c^2 rho_Barron(r, alpha, c)` with `x = r^2`."
     return scaled_loss(x, lambda y: _barron(y, alpha, eps), scale)
 
-# %% ../../nbs/13_geometry.losses.ipynb #1b44725d
+# %% ../../nbs/13_geometry.losses.ipynb #51f67482
 class RobustLoss(nn.Module):
     "A robust cost of the squared residual with a learnable scale, stored as its log, and for Barron's loss an optionally learnable shape."
     losses = dict(squared=squared_loss, l2=squared_loss, huber=huber_loss, cauchy=cauchy_loss, barron=barron_loss)

@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['build_system', 'damp_hessian', 'optimizer_step']
 
-# %% ../../nbs/12_geometry.optimization.ipynb #aade65e0
+# %% ../../nbs/12_geometry.optimization.ipynb #f2d148d5
 import torch
 
-# %% ../../nbs/12_geometry.optimization.ipynb #471cac67
+# %% ../../nbs/12_geometry.optimization.ipynb #3851d848
 def build_system(
     J: torch.Tensor, # Jacobians of the residuals, (..., M, N), or (..., M, D, N) for D-dimensional residuals
     res: torch.Tensor, # residuals, (..., M) or (..., M, D)
@@ -34,7 +34,7 @@ def build_system(
     H = torch.einsum('...mdn,...mdk->...nk', Jw, J)
     return g, H
 
-# %% ../../nbs/12_geometry.optimization.ipynb #994e3263
+# %% ../../nbs/12_geometry.optimization.ipynb #a7a9dd69
 def _damping_tensor(lambda_, g):
     "`lambda_` as a tensor that broadcasts against `g` (..., N): per parameter if it has g's rank, else per system."
     lam = torch.as_tensor(lambda_, dtype=g.dtype, device=g.device)
@@ -56,7 +56,7 @@ def damp_hessian(
     else: raise ValueError(f"damping must be 'marquardt' or 'levenberg', got {damping!r}")
     return H + torch.diag_embed(d)
 
-# %% ../../nbs/12_geometry.optimization.ipynb #cf048ed9
+# %% ../../nbs/12_geometry.optimization.ipynb #fc13911d
 def optimizer_step(
     g: torch.Tensor, # gradients, (..., N)
     H: torch.Tensor, # Hessian approximations (symmetric positive semi-definite), (..., N, N)
