@@ -7,11 +7,11 @@ __all__ = ['to_homogeneous', 'from_homogeneous', 'skew_symmetric', 'so3exp_map',
            'so3_left_jacobian', 'so3_right_jacobian', 'J_so3exp_map', 'project', 'J_project', 'distortion_limit',
            'distort_points', 'J_distort_points', 'undistort_points']
 
-# %% ../../nbs/10_geometry.utils.ipynb #d47c8a9e
+# %% ../../nbs/10_geometry.utils.ipynb #f5a68a89
 import numpy as np
 import torch
 
-# %% ../../nbs/10_geometry.utils.ipynb #e983a30f
+# %% ../../nbs/10_geometry.utils.ipynb #5643e773
 def to_homogeneous(points):  # (..., d) tensor or array
     "Append a coordinate of ones: (..., d) -> (..., d+1). Accepts tensors and numpy arrays."
     if isinstance(points, torch.Tensor):
@@ -29,14 +29,14 @@ def from_homogeneous(points,  # (..., d+1) tensor or array
         else: z = np.where(z < 0, np.minimum(z, -eps), np.maximum(z, eps))
     return points[..., :-1] / z
 
-# %% ../../nbs/10_geometry.utils.ipynb #335d3c22
+# %% ../../nbs/10_geometry.utils.ipynb #33d23e0b
 def skew_symmetric(v):  # (..., 3)
     "The cross-product matrix [v]x of each vector, such that [v]x @ u = v x u: (..., 3) -> (..., 3, 3)."
     z = torch.zeros_like(v[..., 0])
     x, y, w = v.unbind(-1)
     return torch.stack([z, -w, y, w, z, -x, -y, x, z], dim=-1).reshape(v.shape[:-1] + (3, 3))
 
-# %% ../../nbs/10_geometry.utils.ipynb #231fc60b
+# %% ../../nbs/10_geometry.utils.ipynb #3825141f
 def _so3_coeffs(theta2):
     "sin(t)/t, (1-cos(t))/t^2 and (t-sin(t))/t^3 as functions of t^2, stable (values and gradients) near t=0."
     small = theta2 < 1e-2
@@ -59,7 +59,7 @@ def so3exp_map(w):  # (..., 3) rotation vectors (axis * angle in radians)
     W = skew_symmetric(w)
     return torch.eye(3, dtype=w.dtype, device=w.device) + a * W + b * (W @ W)
 
-# %% ../../nbs/10_geometry.utils.ipynb #6bc37b22
+# %% ../../nbs/10_geometry.utils.ipynb #e93fff63
 def rotmat2qvec(R):  # (..., 3, 3) rotation matrices
     "Unit quaternions (w, x, y, z) with w >= 0 of rotation matrices (Shepperd's method): (..., 3, 3) -> (..., 4)."
     R00, R01, R02, R10, R11, R12, R20, R21, R22 = R.flatten(-2).unbind(-1)
@@ -94,7 +94,7 @@ def so3log_map(R):  # (..., 3, 3) rotation matrices
     ratio = torch.where(small, 2 / ws * (1 - x2 / 3 * (1 - x2 * 3 / 5 * (1 - x2 * 5 / 7))), 2 * torch.atan2(n, w) / n)
     return v * ratio
 
-# %% ../../nbs/10_geometry.utils.ipynb #3676687b
+# %% ../../nbs/10_geometry.utils.ipynb #494da2da
 def so3_left_jacobian(w):  # (..., 3) rotation vectors
     "Left Jacobian of SO(3): exp(w + d) ~ exp(J_l(w) d) exp(w). (..., 3) -> (..., 3, 3)."
     theta2 = (w * w).sum(-1)[..., None, None]
@@ -112,7 +112,7 @@ def J_so3exp_map(w):  # (..., 3) rotation vectors
     S = skew_symmetric(so3_left_jacobian(w).transpose(-1, -2))  # (..., k, 3, 3): [J_l e_k]x
     return (S @ R[..., None, :, :]).permute(*range(w.dim() - 1), -2, -1, -3)
 
-# %% ../../nbs/10_geometry.utils.ipynb #8c78467d
+# %% ../../nbs/10_geometry.utils.ipynb #7dbb940d
 def project(p3d,  # (..., 3) points in the camera frame
             eps=1e-4):  # minimal depth of a valid point; depths are clamped to it
     "Pinhole projection onto the normalized image plane z=1; returns (p2d (..., 2), valid (...,): z > eps)."
@@ -132,7 +132,7 @@ def J_project(p3d,  # (..., 3) points in the camera frame
     J = torch.stack([iz, zero, -x * dz, zero, iz, -y * dz], -1)
     return J.reshape(p3d.shape[:-1] + (2, 3))
 
-# %% ../../nbs/10_geometry.utils.ipynb #4d9c6e22
+# %% ../../nbs/10_geometry.utils.ipynb #ccff0ce1
 def distortion_limit(dist):  # (..., 0|2|4) distortion parameters (k1, k2[, p1, p2])
     "Largest squared radius r^2 (undistorted, normalized) up to which the radial distortion is monotonic; inf if unbounded."
     if dist.shape[-1] == 0:
@@ -193,7 +193,7 @@ def J_distort_points(pts,  # (..., N, 2) undistorted normalized image points
         J = [J[0] + 2 * p1 * y + 6 * p2 * x, J[1] + cross, J[2] + cross, J[3] + 6 * p1 * y + 2 * p2 * x]
     return torch.stack(torch.broadcast_tensors(*J), -1).reshape(r2.shape + (2, 2))
 
-# %% ../../nbs/10_geometry.utils.ipynb #639e43a4
+# %% ../../nbs/10_geometry.utils.ipynb #fcf3ab03
 def _solve2x2(J, b):
     "Solve J x = b for batches of 2x2 systems: J (..., 2, 2), b (..., 2)."
     a, bb, c, d = J.flatten(-2).unbind(-1)
