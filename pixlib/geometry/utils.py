@@ -7,11 +7,11 @@ __all__ = ['to_homogeneous', 'from_homogeneous', 'skew_symmetric', 'so3exp_map',
            'so3_left_jacobian', 'so3_right_jacobian', 'J_so3exp_map', 'project', 'J_project', 'distortion_limit',
            'distort_points', 'J_distort_points', 'undistort_points']
 
-# %% ../../nbs/10_geometry.utils.ipynb #f5a68a89
+# %% ../../nbs/10_geometry.utils.ipynb #ad4487ec
 import numpy as np
 import torch
 
-# %% ../../nbs/10_geometry.utils.ipynb #5643e773
+# %% ../../nbs/10_geometry.utils.ipynb #ea3f1e18
 def to_homogeneous(points):  # (..., d) tensor or array
     "Append a coordinate of ones: (..., d) -> (..., d+1). Accepts tensors and numpy arrays."
     if isinstance(points, torch.Tensor):
@@ -29,14 +29,14 @@ def from_homogeneous(points,  # (..., d+1) tensor or array
         else: z = np.where(z < 0, np.minimum(z, -eps), np.maximum(z, eps))
     return points[..., :-1] / z
 
-# %% ../../nbs/10_geometry.utils.ipynb #33d23e0b
+# %% ../../nbs/10_geometry.utils.ipynb #bbd028ca
 def skew_symmetric(v):  # (..., 3)
     "The cross-product matrix [v]x of each vector, such that [v]x @ u = v x u: (..., 3) -> (..., 3, 3)."
     z = torch.zeros_like(v[..., 0])
     x, y, w = v.unbind(-1)
     return torch.stack([z, -w, y, w, z, -x, -y, x, z], dim=-1).reshape(v.shape[:-1] + (3, 3))
 
-# %% ../../nbs/10_geometry.utils.ipynb #3825141f
+# %% ../../nbs/10_geometry.utils.ipynb #c9503288
 def _so3_coeffs(theta2):
     "sin(t)/t, (1-cos(t))/t^2 and (t-sin(t))/t^3 as functions of t^2, stable (values and gradients) near t=0."
     small = theta2 < 1e-2
@@ -59,7 +59,7 @@ def so3exp_map(w):  # (..., 3) rotation vectors (axis * angle in radians)
     W = skew_symmetric(w)
     return torch.eye(3, dtype=w.dtype, device=w.device) + a * W + b * (W @ W)
 
-# %% ../../nbs/10_geometry.utils.ipynb #e93fff63
+# %% ../../nbs/10_geometry.utils.ipynb #0901ad01
 def rotmat2qvec(R):  # (..., 3, 3) rotation matrices
     "Unit quaternions (w, x, y, z) with w >= 0 of rotation matrices (Shepperd's method): (..., 3, 3) -> (..., 4)."
     R00, R01, R02, R10, R11, R12, R20, R21, R22 = R.flatten(-2).unbind(-1)
@@ -94,7 +94,7 @@ def so3log_map(R):  # (..., 3, 3) rotation matrices
     ratio = torch.where(small, 2 / ws * (1 - x2 / 3 * (1 - x2 * 3 / 5 * (1 - x2 * 5 / 7))), 2 * torch.atan2(n, w) / n)
     return v * ratio
 
-# %% ../../nbs/10_geometry.utils.ipynb #494da2da
+# %% ../../nbs/10_geometry.utils.ipynb #cb3e5478
 def so3_left_jacobian(w):  # (..., 3) rotation vectors
     "Left Jacobian of SO(3): exp(w + d) ~ exp(J_l(w) d) exp(w). (..., 3) -> (..., 3, 3)."
     theta2 = (w * w).sum(-1)[..., None, None]
@@ -112,7 +112,7 @@ def J_so3exp_map(w):  # (..., 3) rotation vectors
     S = skew_symmetric(so3_left_jacobian(w).transpose(-1, -2))  # (..., k, 3, 3): [J_l e_k]x
     return (S @ R[..., None, :, :]).permute(*range(w.dim() - 1), -2, -1, -3)
 
-# %% ../../nbs/10_geometry.utils.ipynb #7dbb940d
+# %% ../../nbs/10_geometry.utils.ipynb #b80b156c
 def project(p3d,  # (..., 3) points in the camera frame
             eps=1e-4):  # minimal depth of a valid point; depths are clamped to it
     "Pinhole projection onto the normalized image plane z=1; returns (p2d (..., 2), valid (...,): z > eps)."
@@ -132,45 +132,60 @@ def J_project(p3d,  # (..., 3) points in the camera frame
     J = torch.stack([iz, zero, -x * dz, zero, iz, -y * dz], -1)
     return J.reshape(p3d.shape[:-1] + (2, 3))
 
-# %% ../../nbs/10_geometry.utils.ipynb #ccff0ce1
+# %% ../../nbs/10_geometry.utils.ipynb #0abfda4d
+def _first_root(a, b, c):
+    "First positive root of a + b u + c u^2 (with a > 0), inf if none; stable as c -> 0."
+    disc = b * b - 4 * a * c  # roots (-b -+ sqrt(disc)) / (2 c); the first positive one is 2 a / (sqrt(disc) - b)
+    den = disc.clamp(min=0).sqrt() - b
+    ok = (disc >= 0) & (den > 0)
+    return torch.where(ok, 2 * a / torch.where(ok, den, torch.ones_like(den)), torch.full_like(den, float('inf')))
+
+def _first_root_minus_sqrt(b, c, t, iters=3):
+    "Lower bound of the first positive root of 1 + b u + c u^2 - t sqrt(u), converging to it (tangent bounds of sqrt)."
+    one = torch.ones_like(b)
+    if t is None: return _first_root(one, b, c)
+    s = torch.minimum(one, 1 / t.clamp(min=1e-30))  # any s > 0 works: sqrt(u) <= (u / s + s) / 2
+    for _ in range(iters):
+        u = _first_root(1 - t * s / 2, b - t / (2 * s), c)  # t s / 2 <= 1/2: the constant term stays positive
+        s = torch.where(torch.isfinite(u), u.sqrt(), s).clamp(min=1e-6)
+        s = torch.minimum(s, 1 / t.clamp(min=1e-30))
+    return u
+
 def distortion_limit(dist):  # (..., 0|2|4) distortion parameters (k1, k2[, p1, p2])
-    "Largest squared radius r^2 (undistorted, normalized) up to which the radial distortion is monotonic; inf if unbounded."
+    "Largest squared radius r^2 (undistorted, normalized) up to which the distortion is guaranteed invertible; inf if unbounded."
     if dist.shape[-1] == 0:
         return torch.full(dist.shape[:-1], float('inf'), dtype=dist.dtype, device=dist.device)
     k1, k2 = dist[..., 0], dist[..., 1]
-    disc = 9 * k1 * k1 - 20 * k2  # roots of 1 + 3 k1 u + 5 k2 u^2, u = r^2: u = 2 / (sqrt(disc) - 3 k1)
-    den = disc.clamp(min=0).sqrt() - 3 * k1
-    ok = (disc >= 0) & (den > 0)
-    return torch.where(ok, 2 / torch.where(ok, den, torch.ones_like(den)), torch.full_like(den, float('inf')))
+    # the eigenvalues of the radial part of the Jacobian are dr_d/dr = 1 + 3 k1 u + 5 k2 u^2 and r_d/r = 1 + k1 u + k2 u^2
+    # (u = r^2); the tangential part has a norm <= t sqrt(u), t = 6 |(p1, p2)|: both must stay above it
+    t = 6 * torch.hypot(dist[..., 2], dist[..., 3]) if dist.shape[-1] == 4 else None
+    return torch.minimum(_first_root_minus_sqrt(3 * k1, 5 * k2, t), _first_root_minus_sqrt(k1, k2, t))
 
 def _check_dist(dist):
     if dist.shape[-1] not in (0, 2, 4):
         raise ValueError(f'Expected 0, 2 or 4 distortion parameters (k1, k2, p1, p2), got {dist.shape[-1]}')
 
-def distort_points(pts,  # (..., N, 2) undistorted normalized image points
-                   dist):  # (..., 0|2|4) distortion parameters (k1, k2[, p1, p2]), broadcast over N
-    "Apply OpenCV radial+tangential distortion; returns (distorted points (..., N, 2), valid (..., N))."
-    _check_dist(dist)
-    ndist = dist.shape[-1]
-    if ndist == 0:
-        return pts, torch.ones(pts.shape[:-1], dtype=torch.bool, device=pts.device)
-    dist = dist.unsqueeze(-2)  # (..., 1, ndist): broadcast over the points
+def _distort(pts, dist):
+    "The distortion model alone (no validity): distorted points (..., N, 2) and r^2 (..., N); dist (..., 1, 2|4)."
     x, y = pts[..., 0], pts[..., 1]
     k1, k2 = dist[..., 0], dist[..., 1]
     r2 = x * x + y * y
     radial = 1 + r2 * (k1 + k2 * r2)
-    valid = r2 < distortion_limit(dist)
-    if ndist == 2:
-        return pts * radial[..., None], valid
+    if dist.shape[-1] == 2: return pts * radial[..., None], r2
     p1, p2 = dist[..., 2], dist[..., 3]
     xy2 = 2 * x * y
-    out = torch.stack([x * radial + p1 * xy2 + p2 * (r2 + 2 * x * x),
-                       y * radial + p1 * (r2 + 2 * y * y) + p2 * xy2], -1)
-    with torch.no_grad():  # the tangential terms can fold the map on their own: also require det(J) > 0
-        g = 2 * (k1 + 2 * k2 * r2)
-        j01 = g * xy2 / 2 + 2 * (p1 * x + p2 * y)
-        det = (radial + g * x * x + 2 * p1 * y + 6 * p2 * x) * (radial + g * y * y + 6 * p1 * y + 2 * p2 * x) - j01 * j01
-    return out, valid & (det > 0)
+    return torch.stack([x * radial + p1 * xy2 + p2 * (r2 + 2 * x * x),
+                        y * radial + p1 * (r2 + 2 * y * y) + p2 * xy2], -1), r2
+
+def distort_points(pts,  # (..., N, 2) undistorted normalized image points
+                   dist):  # (..., 0|2|4) distortion parameters (k1, k2[, p1, p2]), broadcast over N
+    "Apply OpenCV radial+tangential distortion; returns (distorted points (..., N, 2), valid (..., N): within `distortion_limit`)."
+    _check_dist(dist)
+    if dist.shape[-1] == 0:
+        return pts, torch.ones(pts.shape[:-1], dtype=torch.bool, device=pts.device)
+    out, r2 = _distort(pts, dist.unsqueeze(-2))  # (..., 1, ndist): broadcast over the points
+    with torch.no_grad(): lim = distortion_limit(dist.detach())[..., None]
+    return out, r2 < lim
 
 def J_distort_points(pts,  # (..., N, 2) undistorted normalized image points
                      dist):  # (..., 0|2|4) distortion parameters, broadcast over N
@@ -193,7 +208,7 @@ def J_distort_points(pts,  # (..., N, 2) undistorted normalized image points
         J = [J[0] + 2 * p1 * y + 6 * p2 * x, J[1] + cross, J[2] + cross, J[3] + 6 * p1 * y + 2 * p2 * x]
     return torch.stack(torch.broadcast_tensors(*J), -1).reshape(r2.shape + (2, 2))
 
-# %% ../../nbs/10_geometry.utils.ipynb #fcf3ab03
+# %% ../../nbs/10_geometry.utils.ipynb #486fac36
 def _solve2x2(J, b):
     "Solve J x = b for batches of 2x2 systems: J (..., 2, 2), b (..., 2)."
     a, bb, c, d = J.flatten(-2).unbind(-1)
@@ -216,8 +231,8 @@ def undistort_points(pts,  # (..., N, 2) distorted normalized image points
         ry = y.norm(dim=-1)
         u = y / ry.clamp(min=torch.finfo(y.dtype).tiny)[..., None]
         k1, k2 = d[..., None, 0], d[..., None, 1]
-        lim = distortion_limit(d)[..., None].expand_as(ry).sqrt()
-        lo, hi = torch.zeros_like(ry), lim
+        u_lim = distortion_limit(d)[..., None]  # (..., 1)
+        lo, hi = torch.zeros_like(ry), u_lim.sqrt().expand_as(ry)
         r = torch.where(ry < hi, ry, hi / 2)
         for _ in range(iters):
             r2 = r * r
@@ -229,16 +244,16 @@ def undistort_points(pts,  # (..., N, 2) distorted normalized image points
             mid = torch.where(torch.isinf(hi), 2 * lo + ry, (lo + hi) / 2)
             r = torch.where((rn >= lo) & (rn <= hi), rn, mid)
         x = u * r[..., None]
-        # 2. tangential terms: 2D Newton from the radial solution, steps beyond the limit radius are rejected
+        # 2. tangential terms: 2D Newton from the radial solution; a step that crosses the radial fold is halved
         if d.shape[-1] == 4:
-            lim = lim[..., None]
+            r_fold = distortion_limit(d[..., :2])[..., None, None].sqrt()
             for _ in range(iters):
-                xn = x - _solve2x2(J_distort_points(x, d), distort_points(x, d)[0] - y)
-                x = torch.where(xn.norm(dim=-1, keepdim=True) < lim, xn, x)
-    step = _solve2x2(J_distort_points(x, dist), distort_points(x, dist)[0] - pts)
+                xn = x - _solve2x2(J_distort_points(x, d), _distort(x, d[..., None, :])[0] - y)
+                x = torch.where(xn.norm(dim=-1, keepdim=True) < r_fold, xn, (x + xn) / 2)
+    step = _solve2x2(J_distort_points(x, dist), _distort(x, dist.unsqueeze(-2))[0] - pts)
     x = x - step  # with autograd: the gradient of the exact inverse (implicit function theorem)
     with torch.no_grad():
-        valid = distort_points(x, dist)[1]
+        valid = (x * x).sum(-1) < u_lim
         tol = 1e-4 if x.dtype in (torch.float16, torch.bfloat16, torch.float32) else 1e-9
         valid = valid & (step.abs().amax(-1) < tol * (1 + x.abs().amax(-1)))
     return x, valid

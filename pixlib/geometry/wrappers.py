@@ -5,14 +5,14 @@
 # %% auto #0
 __all__ = ['TensorWrapper', 'Pose', 'Camera']
 
-# %% ../../nbs/11_geometry.wrappers.ipynb #23f6102d
+# %% ../../nbs/11_geometry.wrappers.ipynb #75c15e57
 import functools
 import numpy as np
 import torch
 from .utils import (to_homogeneous, skew_symmetric, so3exp_map, so3log_map, qvec2rotmat,
                                    project, J_project, distort_points, J_distort_points, undistort_points)
 
-# %% ../../nbs/11_geometry.wrappers.ipynb #70828285
+# %% ../../nbs/11_geometry.wrappers.ipynb #1bf7839d
 def _batch_index(index):
     "Turn an index of the batch dimensions into an index of the data tensor, whose last dimension is kept whole."
     if not isinstance(index, tuple): index = (index,)
@@ -110,7 +110,7 @@ def _stack_or_cat(func, objects, dim=0, *, out=None):
     if out is not None: raise NotImplementedError(f'{func.__name__} of {cls.__name__} objects does not support out=')
     return cls(func([o._data for o in objects], dim=_data_dim(dim)))
 
-# %% ../../nbs/11_geometry.wrappers.ipynb #abe98689
+# %% ../../nbs/11_geometry.wrappers.ipynb #9072d221
 def _as_tensors(*xs):
     "Tensors of the inputs (tensors, arrays, numbers), on the device of the first tensor and with a common floating dtype."
     ts = [x if isinstance(x, torch.Tensor) else torch.as_tensor(x) for x in xs]  # numpy keeps its dtype, Python floats give float32
@@ -198,7 +198,10 @@ class Pose(TensorWrapper):
 
     def transform(self, p3d):  # (..., N, 3) points; the pose's batch shape broadcasts with `...`
         "Apply the transformation to points: R p + t."
-        return p3d @ self.R.transpose(-1, -2) + self.t[..., None, :]
+        R, t = self.R, self.t
+        if self.ndim == 0 and p3d.dim() == 2: return torch.addmm(t, p3d, R.T)  # fused multiply-add, common cases
+        if self.ndim == 1 and p3d.dim() == 3 and p3d.shape[0] == self.shape[0]: return torch.baddbmm(t[:, None], p3d, R.mT)
+        return p3d @ R.transpose(-1, -2) + t[..., None, :]
 
     def __mul__(self, p3d): return self.transform(p3d)
 
@@ -247,7 +250,7 @@ class Pose(TensorWrapper):
                          f't = ({t[0]:.4g}, {t[1]:.4g}, {t[2]:.4g})')
         return '\n'.join(lines)
 
-# %% ../../nbs/11_geometry.wrappers.ipynb #fee908c9
+# %% ../../nbs/11_geometry.wrappers.ipynb #6fb46fa4
 _COLMAP_MODELS = {0: 'SIMPLE_PINHOLE', 1: 'PINHOLE', 2: 'SIMPLE_RADIAL', 3: 'RADIAL', 4: 'OPENCV'}
 
 class Camera(TensorWrapper):
@@ -371,7 +374,9 @@ class Camera(TensorWrapper):
 
     def in_image(self, p2d):  # (..., N, 2) pixel coordinates
         "Whether pixel coordinates fall inside the image, [-0.5, w - 0.5] x [-0.5, h - 0.5]: (..., N)."
-        return ((p2d >= -0.5) & (p2d <= self.size[..., None, :] - 0.5)).all(-1)
+        u, v = p2d[..., 0], p2d[..., 1]
+        w, h = (self.size[..., None, :] - 0.5).unbind(-1)
+        return (u >= -0.5) & (v >= -0.5) & (u <= w) & (v <= h)
 
     def world2image(self, p3d):  # (..., N, 3) points in the camera frame
         "Project points to pixels; returns (p2d (..., N, 2), valid (..., N): in front, undistortable, inside the image)."
