@@ -5,14 +5,14 @@
 # %% auto #0
 __all__ = ['TensorWrapper', 'Pose', 'Camera']
 
-# %% ../../nbs/11_geometry.wrappers.ipynb #75c15e57
+# %% ../../nbs/11_geometry.wrappers.ipynb #321240b4
 import functools
 import numpy as np
 import torch
 from .utils import (to_homogeneous, skew_symmetric, so3exp_map, so3log_map, qvec2rotmat,
                                    project, J_project, distort_points, J_distort_points, undistort_points)
 
-# %% ../../nbs/11_geometry.wrappers.ipynb #1bf7839d
+# %% ../../nbs/11_geometry.wrappers.ipynb #ee860c35
 def _batch_index(index):
     "Turn an index of the batch dimensions into an index of the data tensor, whose last dimension is kept whole."
     if not isinstance(index, tuple): index = (index,)
@@ -110,7 +110,7 @@ def _stack_or_cat(func, objects, dim=0, *, out=None):
     if out is not None: raise NotImplementedError(f'{func.__name__} of {cls.__name__} objects does not support out=')
     return cls(func([o._data for o in objects], dim=_data_dim(dim)))
 
-# %% ../../nbs/11_geometry.wrappers.ipynb #9072d221
+# %% ../../nbs/11_geometry.wrappers.ipynb #2eae03b4
 def _as_tensors(*xs):
     "Tensors of the inputs (tensors, arrays, numbers), on the device of the first tensor and with a common floating dtype."
     ts = [x if isinstance(x, torch.Tensor) else torch.as_tensor(x) for x in xs]  # numpy keeps its dtype, Python floats give float32
@@ -250,7 +250,7 @@ class Pose(TensorWrapper):
                          f't = ({t[0]:.4g}, {t[1]:.4g}, {t[2]:.4g})')
         return '\n'.join(lines)
 
-# %% ../../nbs/11_geometry.wrappers.ipynb #6fb46fa4
+# %% ../../nbs/11_geometry.wrappers.ipynb #2487893c
 _COLMAP_MODELS = {0: 'SIMPLE_PINHOLE', 1: 'PINHOLE', 2: 'SIMPLE_RADIAL', 3: 'RADIAL', 4: 'OPENCV'}
 
 class Camera(TensorWrapper):
