@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = ['training_path', 'data_path']
 
-# %% ../nbs/00_settings.ipynb #045f0c9a
+# %% ../nbs/00_settings.ipynb #9bb194bf
 import os
 from pathlib import Path
 
-# %% ../nbs/00_settings.ipynb #59a3fce4
+# %% ../nbs/00_settings.ipynb #6b1169ae
 def training_path() -> Path:
     "Folder of the experiments: `$PIXLIB_TRAINING_PATH`, else `outputs/training` under the working directory."
     return Path(os.environ.get('PIXLIB_TRAINING_PATH') or Path.cwd()/'outputs'/'training').expanduser()
@@ -18,7 +18,7 @@ def data_path() -> Path:
     "Folder of the datasets read from disk: `$PIXLIB_DATA_PATH`, else `data` under the working directory."
     return Path(os.environ.get('PIXLIB_DATA_PATH') or Path.cwd()/'data').expanduser()
 
-# %% ../nbs/00_settings.ipynb #8c951b0c
+# %% ../nbs/00_settings.ipynb #f121e9a8
 def __getattr__(name):
     if name == 'TRAINING_PATH': return training_path()
     if name == 'DATA_PATH': return data_path()
