@@ -6,7 +6,7 @@
 __all__ = ['experiment_dir', 'save_checkpoint', 'load_checkpoint', 'list_checkpoints', 'last_checkpoint', 'list_experiments',
            'delete_old_checkpoints', 'load_experiment', 'capture_output']
 
-# %% ../../nbs/40_utils.experiments.ipynb #71778014
+# %% ../../nbs/40_utils.experiments.ipynb #ac182b08
 import os, re, sys, shutil, threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +15,7 @@ from omegaconf import OmegaConf, DictConfig
 from ..settings import training_path
 from .conf import ConfigError, merge_confs
 
-# %% ../../nbs/40_utils.experiments.ipynb #394dd845
+# %% ../../nbs/40_utils.experiments.ipynb #baae4a77
 def experiment_dir(name:str, # experiment name, e.g. 'homography_v1' or 'group/run3'
                    root:Path|None=None) -> Path: # default: `training_path()`
     "The folder of experiment `name`; the name must stay inside the training folder."
@@ -27,7 +27,7 @@ def _exp_path(name:str|Path) -> Path:
     "A `Path` or an absolute path is an experiment folder; a string is a name under `training_path()`."
     return Path(name) if isinstance(name, Path) or Path(name).is_absolute() else experiment_dir(name)
 
-# %% ../../nbs/40_utils.experiments.ipynb #3efd099a
+# %% ../../nbs/40_utils.experiments.ipynb #d04cbf5a
 def save_checkpoint(state:dict, path:Path):
     "Save `state` to `path` atomically (temporary file, fsync, rename)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -45,12 +45,12 @@ def load_checkpoint(path:Path, map_location='cpu') -> dict:
     if not path.is_file(): raise ConfigError(f"Checkpoint not found: '{path}'")
     try: ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:
-        raise ConfigError(f"Corrupt or unreadable checkpoint '{path}': {str(e).splitlines()[0][:200] if str(e) else type(e).__name__}") from None
+        raise ConfigError(f"Corrupt or unreadable checkpoint '{path}' ({type(e).__name__}): not a weights-only torch checkpoint") from None
     if not isinstance(ckpt, dict) or 'model' not in ckpt:
         raise ConfigError(f"Corrupt checkpoint '{path}': no model state in it")
     return ckpt
 
-# %% ../../nbs/40_utils.experiments.ipynb #ff6554bb
+# %% ../../nbs/40_utils.experiments.ipynb #f34e84ff
 _ckpt_re = re.compile(r'^checkpoint_(\d+)_(\d+)\.tar$')
 
 def list_checkpoints(name:str|Path) -> list[Path]: # experiment name or folder
@@ -74,7 +74,7 @@ def delete_old_checkpoints(name:str|Path, keep_last:int):
     if keep_last is None or keep_last < 1: return
     for p in list_checkpoints(name)[:-keep_last]: p.unlink(missing_ok=True)
 
-# %% ../../nbs/40_utils.experiments.ipynb #5c4a8082
+# %% ../../nbs/40_utils.experiments.ipynb #44c478c2
 def load_experiment(name:str|Path, # experiment name (under `training_path()`) or `Path` of its folder
                     conf_overrides:dict|None=None, # merged over the model config
                     checkpoint:str|Path='best', # 'best', 'last' or the path of a checkpoint file
@@ -98,7 +98,7 @@ def load_experiment(name:str|Path, # experiment name (under `training_path()`) o
         raise ConfigError(f"Checkpoint '{path}' does not fit model {type(model).__name__}: missing {missing[:5]}, unexpected {unexpected[:5]}")
     return model.eval()
 
-# %% ../../nbs/40_utils.experiments.ipynb #638b4087
+# %% ../../nbs/40_utils.experiments.ipynb #4834b971
 class _Tee:
     "A text stream writing to a console stream and to a log file."
     def __init__(self, stream, log): self.stream, self.log, self._lock = stream, log, threading.Lock()
