@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['photo_names', 'procedural_kinds', 'procedural_texture', 'render_planes', 'PlanarScenes']
 
-# %% ../../nbs/22_datasets.planar_scenes.ipynb #a8be8bbb
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #0bb08a39
 import functools
 import numpy as np
 import torch
@@ -14,7 +14,7 @@ from ..geometry.wrappers import Camera, Pose
 from ..geometry.utils import so3exp_map
 from ..geometry.depth import reproject, depth_consistency
 
-# %% ../../nbs/22_datasets.planar_scenes.ipynb #a95ca9de
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #171db0d9
 def _area_resize(img, size):
     "Downsample an (H, W, C) image to `size` (w, h) by area averaging (torch's adaptive average pooling)."
     t = torch.from_numpy(np.ascontiguousarray(img, dtype=np.float32)).permute(2, 0, 1)[None]
@@ -74,7 +74,7 @@ def procedural_texture(kind:str, # one of `procedural_kinds`
     else: raise ValueError(f'Unknown procedural texture {kind!r}, choose from {procedural_kinds}')
     return np.clip(img, 0, 1).astype(np.float32)
 
-# %% ../../nbs/22_datasets.planar_scenes.ipynb #4da8f4c1
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #274fcfc9
 def _sample_texture(tex, x, y):
     "Bilinear lookup in texel coordinates with mirrored tiling: (M,) x, y -> (M, 3)."
     h, w = tex.shape[:2]
@@ -139,7 +139,7 @@ def render_planes(planes:list, # dicts with o, u, v (3,), half (2,), texture (h,
     return (torch.from_numpy(img.transpose(2, 0, 1).astype(np.float32)),
             torch.from_numpy(depth.reshape(h, w).astype(np.float32)), torch.from_numpy(valid.reshape(h, w)))
 
-# %% ../../nbs/22_datasets.planar_scenes.ipynb #99606e97
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #f00f5f45
 class _Split(EpochDataset):
     def __init__(self, owner, n:int, fixed_epoch:int|None):
         self.owner, self.n, self.fixed_epoch = owner, n, fixed_epoch
@@ -192,7 +192,8 @@ class PlanarScenes(BaseDataset):
         if unknown: raise ValueError(f'{type(self).__name__}: unknown textures {sorted(unknown)} (choose from {photo_names + procedural_kinds})')
         if conf.num_planes < 1: raise ValueError(f'{type(self).__name__}: num_planes must be >= 1, got {conf.num_planes}')
 
-    def get_dataset(self, split:str):
+    def get_dataset(self, split:str): # 'train', 'val' or 'test'
+        "The samples of `split`: training samples change with the epoch, validation and test samples are fixed."
         fixed = {'train': None, 'val': 2**31 - 1, 'test': 2**31 - 2}[split]
         return _Split(self, self.conf[f'{split}_size'], fixed)
 
