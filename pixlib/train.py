@@ -6,7 +6,7 @@
 __all__ = ['default_train_conf', 'logger', 'RunConf', 'check_train_conf', 'build_optimizer', 'build_scheduler', 'NonFiniteError',
            'Trainer', 'evaluate', 'TrainResult', 'train', 'main']
 
-# %% ../nbs/41_train.ipynb #5d543fa1
+# %% ../nbs/41_train.ipynb #094dd662
 import argparse, datetime, logging, math, os, re, signal, sys, threading, time
 from collections import defaultdict
 from contextlib import nullcontext
@@ -26,7 +26,7 @@ from .utils.experiments import (experiment_dir, save_checkpoint, load_checkpoint
 from .datasets.base_dataset import get_dataset
 from .models.base_model import get_model
 
-# %% ../nbs/41_train.ipynb #90a7acc2
+# %% ../nbs/41_train.ipynb #fcb8195a
 default_train_conf = {
     'seed': 0, 'epochs': 1,
     'optimizer': 'adam', 'optimizer_options': {}, 'lr': 0.001,
@@ -82,7 +82,7 @@ def check_train_conf(t:DictConfig):
             try: re.compile(v)
             except re.error as e: raise ConfigError(f"train.{k}: invalid regexp '{v}': {e}") from None
 
-# %% ../nbs/41_train.ipynb #c3ef13f5
+# %% ../nbs/41_train.ipynb #f14a33d5
 def build_optimizer(model:torch.nn.Module, t:DictConfig) -> torch.optim.Optimizer:
     "The optimizer of `train` conf `t`: trainable parameters (filtered by `opt_regexp`), grouped by `lr_scaling`."
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
@@ -119,7 +119,7 @@ def build_scheduler(opt:torch.optim.Optimizer, t:DictConfig):
         return torch.optim.lr_scheduler.SequentialLR(opt, subs, milestones=list(s.milestones))
     return _make_scheduler(opt, s.type, OmegaConf.to_container(s.options))
 
-# %% ../nbs/41_train.ipynb #70333736
+# %% ../nbs/41_train.ipynb #c69a9c6e
 class NonFiniteError(RuntimeError):
     "Too many consecutive steps had a non-finite loss or gradient."
 
@@ -199,7 +199,7 @@ class Trainer:
         if self.scheduler is not None and s.get('scheduler') is not None: self.scheduler.load_state_dict(s['scheduler'])
         self.nonfinite = s.get('nonfinite', 0)
 
-# %% ../nbs/41_train.ipynb #0c0c3604
+# %% ../nbs/41_train.ipynb #fdd4d286
 def _gather_states(states:dict) -> list[dict]:
     if not (dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1): return [states]
     out = [None] * dist.get_world_size()
@@ -254,7 +254,7 @@ def evaluate(model:torch.nn.Module, loader, # a BaseModel and a loader of evalua
     model.train(was_training)
     return results, figures
 
-# %% ../nbs/41_train.ipynb #1f8fc14d
+# %% ../nbs/41_train.ipynb #06b20df8
 class _StdoutHandler(logging.Handler):
     "A handler writing to the current `sys.stdout` (which `capture_output` may have replaced)."
     def emit(self, record):
@@ -268,7 +268,7 @@ if not any(isinstance(h, _StdoutHandler) for h in logger.handlers):
 
 def _fmt(d:dict) -> str: return ', '.join(f'{k} {v:.4g}' for k, v in d.items())
 
-# %% ../nbs/41_train.ipynb #8e38610a
+# %% ../nbs/41_train.ipynb #02148f9a
 class _StopRequest:
     "Signal handlers turning the first SIGINT/SIGTERM into a stop request; the second SIGINT interrupts at once."
     def __init__(self): self.signum, self._old = None, {}
@@ -287,7 +287,7 @@ class _StopRequest:
     @property
     def requested(self) -> bool: return self.signum is not None
 
-# %% ../nbs/41_train.ipynb #fe24810d
+# %% ../nbs/41_train.ipynb #ff16de62
 def _dist_env() -> tuple[int, int, int]:
     "Rank, world size and local rank from torchrun's environment."
     return int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1)), int(os.environ.get('LOCAL_RANK', 0))
@@ -489,7 +489,7 @@ class _Run:
         "Checkpoint after a fatal error in training (the state is that of the last good step)."
         if hasattr(self, 'trainer'): self._save()
 
-# %% ../nbs/41_train.ipynb #cbc14322
+# %% ../nbs/41_train.ipynb #a20dbc62
 def train(conf=None, # a YAML path, the name of a shipped config, a dict or DictConfig (optional with `restore`)
           experiment:str='', # name of the experiment (its folder is `training_path()/experiment`)
           overfit:bool=False, # train and validate on the first training batch, looped
@@ -503,7 +503,7 @@ def train(conf=None, # a YAML path, the name of a shipped config, a dict or Dict
         run.save_on_error(); raise
     return TrainResult(path, results)
 
-# %% ../nbs/41_train.ipynb #05f456d5
+# %% ../nbs/41_train.ipynb #87ba759e
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         sys.stderr.write(f'{self.prog}: error: {message} (see {self.prog} --help)\n'); sys.exit(2)
