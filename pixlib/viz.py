@@ -7,7 +7,7 @@ __all__ = ['error_cmap', 'to_image', 'plot_images', 'fig_to_array', 'plot_keypoi
            'plot_matches', 'plot_heatmaps', 'overlay_images', 'plot_warp', 'plot_reprojections', 'camera_frustum',
            'plot_cameras']
 
-# %% ../nbs/50_viz.ipynb #ca6c961b
+# %% ../nbs/50_viz.ipynb #50cbbd29
 import numpy as np
 import torch
 import matplotlib
@@ -19,7 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from .geometry.homography import warp_image
 from .geometry.wrappers import Pose, Camera
 
-# %% ../nbs/50_viz.ipynb #6450192b
+# %% ../nbs/50_viz.ipynb #aec5138e
 def to_image(img): # torch (C, H, W) / (H, W) or numpy (H, W, C) / (H, W); C is 1, 3 or 4
     "A numpy image for `imshow`: (H, W) or (H, W, 3|4), float images clipped to [0, 1]."
     if isinstance(img, torch.Tensor):
@@ -37,7 +37,7 @@ def to_image(img): # torch (C, H, W) / (H, W) or numpy (H, W, C) / (H, W); C is 
     if img.ndim == 3 and img.dtype.kind == 'f': img = np.clip(img, 0, 1)
     return img
 
-# %% ../nbs/50_viz.ipynb #b0d02ce5
+# %% ../nbs/50_viz.ipynb #b20258c7
 def _as_list(x, n, name):
     if isinstance(x, (list, tuple)):
         if len(x) != n: raise ValueError(f'{name}: expected {n} values, got {len(x)}')
@@ -74,7 +74,7 @@ def plot_images(imgs, # list of images (see `to_image`), or a (B, C, H, W) tenso
         if title is not None: ax.set_title(title)
     return fig
 
-# %% ../nbs/50_viz.ipynb #ce001d49
+# %% ../nbs/50_viz.ipynb #04d10e9f
 def fig_to_array(fig:Figure, # a matplotlib figure
                  close:bool=False, # close the figure afterwards
                 ) -> np.ndarray: # (H, W, 3) uint8
@@ -86,7 +86,7 @@ def fig_to_array(fig:Figure, # a matplotlib figure
     if close: plt.close(fig)
     return arr
 
-# %% ../nbs/50_viz.ipynb #17dd6c73
+# %% ../nbs/50_viz.ipynb #07044eac
 def _to_np(x, name, last=None):
     if x is None: return None
     if isinstance(x, torch.Tensor):
@@ -123,7 +123,7 @@ def plot_keypoints(kpts, # list of (N, 2) keypoints in pixels (x, y), one per im
         ax.scatter(k[:, 0], k[:, 1], c=c, s=ps, linewidths=0, **kwargs)
     return axes[0].figure
 
-# %% ../nbs/50_viz.ipynb #7bf16c4e
+# %% ../nbs/50_viz.ipynb #5091e157
 error_cmap = matplotlib.colors.LinearSegmentedColormap.from_list('pixlib_error', ['lime', 'yellow', 'red'])
 
 def error_colors(errors, # (N,) errors (e.g. in pixels), torch or numpy
@@ -145,7 +145,7 @@ def inlier_colors(inliers, # (N,) booleans, torch or numpy
     m = _to_np(inliers, 'inliers').astype(bool).reshape(-1)
     return np.where(m[:, None], matplotlib.colors.to_rgba('limegreen'), matplotlib.colors.to_rgba('red'))
 
-# %% ../nbs/50_viz.ipynb #3d290b6a
+# %% ../nbs/50_viz.ipynb #25f4f079
 def plot_matches(kpts0, kpts1, # (N, 2) matched keypoints of the two images, in pixels, torch or numpy
                  color=None, # one color or (N, 3|4) colors; default from `errors`, else `inliers`, else lime
                  errors=None, # (N,) match errors, colored green (0) to red (`vmax`)
@@ -182,7 +182,7 @@ def plot_matches(kpts0, kpts1, # (N, 2) matched keypoints of the two images, in 
         ax1.scatter(kpts1[:, 0], kpts1[:, 1], c=colors, s=ps, linewidths=0)
     return fig
 
-# %% ../nbs/50_viz.ipynb #7bccdfdb
+# %% ../nbs/50_viz.ipynb #01fb4b74
 def plot_heatmaps(maps, # list of (H, W) maps (torch or numpy), drawn over the images of `axes` or alone
                   imgs=None, # images under the maps: a new figure with `plot_images(imgs)`
                   titles=None, # titles, when a new figure is made
@@ -222,7 +222,7 @@ def plot_heatmaps(maps, # list of (H, W) maps (torch or numpy), drawn over the i
             cb.ax.tick_params(labelsize=8)
     return axes[0].figure
 
-# %% ../nbs/50_viz.ipynb #b164c542
+# %% ../nbs/50_viz.ipynb #f60a7bf7
 def overlay_images(img0, img1, # two images of the same size (see `to_image`)
                    mode:str='blend', # 'blend' (alpha blend) or 'checkerboard' (alternating tiles)
                    alpha:float=.5, # weight of `img0` in the blend
@@ -245,7 +245,7 @@ def overlay_images(img0, img1, # two images of the same size (see `to_image`)
     if mask is not None: out = np.where(_to_np(mask, 'mask').astype(bool)[..., None], out, b)
     return np.clip(out, 0, 1)
 
-# %% ../nbs/50_viz.ipynb #57fba69d
+# %% ../nbs/50_viz.ipynb #75d01a12
 def plot_warp(img0, img1, # image 0 and image 1 (see `to_image`; torch (C, H, W) or numpy)
               H, # homography (3, 3) from image 0 to image 1, torch or numpy
               mode:str='checkerboard', # 'checkerboard' or 'blend', see `overlay_images`
@@ -262,7 +262,7 @@ def plot_warp(img0, img1, # image 0 and image 1 (see `to_image`; torch (C, H, W)
     over = overlay_images(warped, i1, mode, alpha, tiles, mask=valid)
     return plot_images([i0, i1, over], titles=list(titles), **kwargs)
 
-# %% ../nbs/50_viz.ipynb #489c3548
+# %% ../nbs/50_viz.ipynb #8ab01528
 def plot_reprojections(img, # the image (see `to_image`)
                        pts_gt, # (N, 2) ground-truth (or observed) points in pixels, torch or numpy
                        pts_pred, # (N, 2) reprojected (predicted) points in pixels
@@ -298,7 +298,7 @@ def plot_reprojections(img, # the image (see `to_image`)
         cb.ax.tick_params(labelsize=8)
     return fig
 
-# %% ../nbs/50_viz.ipynb #8b71d64d
+# %% ../nbs/50_viz.ipynb #d64c03b4
 def camera_frustum(pose:Pose, # world-to-camera pose (batch shape ()), see `world_to_camera`
                    camera:Camera|None=None, # its intrinsics, default a 60 degrees field of view 4:3 camera
                    scale:float=1., # depth of the frustum's base in world units
