@@ -6,7 +6,7 @@
 __all__ = ['MISSING', 'Table', 'experiment_info', 'summarize_experiments', 'flatten_dict', 'full_config', 'config_diff',
            'read_scalars', 'plot_scalars', 'show_predictions']
 
-# %% ../../nbs/52_utils.inspection.ipynb #526d4188
+# %% ../../nbs/52_utils.inspection.ipynb #7f98cb16
 import html, math, os, re
 from pathlib import Path
 import numpy as np
@@ -17,7 +17,7 @@ from omegaconf import OmegaConf, DictConfig
 from .conf import ConfigError, merge_confs
 from .experiments import experiment_dir, list_experiments, list_checkpoints, load_checkpoint, load_experiment
 
-# %% ../../nbs/52_utils.inspection.ipynb #68305fd2
+# %% ../../nbs/52_utils.inspection.ipynb #f0b9e01d
 def _fmt(v) -> str:
     if v is None: return ''
     if isinstance(v, float): return f'{v:.4g}'
@@ -47,7 +47,7 @@ class Table(list):
         body = ''.join('<tr>' + ''.join(f'<td style="text-align:left">{html.escape(_fmt(r.get(c)))}</td>' for c in self.columns) + '</tr>' for r in self)
         return f'<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
-# %% ../../nbs/52_utils.inspection.ipynb #9820b77d
+# %% ../../nbs/52_utils.inspection.ipynb #5e325ae7
 def _exp(name, root=None) -> Path:
     "The folder of an experiment: a `Path` or absolute path as is, else `name` under `root` (default `training_path()`)."
     if isinstance(name, Path) or Path(name).is_absolute(): return Path(name)
@@ -61,11 +61,11 @@ def _load_conf(name, root=None) -> DictConfig:
 def experiment_info(name:str|Path, # experiment name (under `root`) or folder
                     root:Path|None=None, # default `training_path()`
                    ) -> dict:
-    "Model, dataset, progress (epoch and step of the last checkpoint) and best validation result of an experiment."
+    "Model, dataset, progress (epoch and step of the last checkpoint), best validation result and all `results` at the best checkpoint."
     d, conf = _exp(name, root), _load_conf(name, root)
     t = conf.get('train', {})
     info = {'experiment': str(name), 'model': conf.get('model', {}).get('name'), 'dataset': conf.get('data', {}).get('name'),
-            'epoch': None, 'step': None, 'best_key': t.get('best_key', 'loss/total'), 'best': None, 'best_step': None}
+            'epoch': None, 'step': None, 'best_key': t.get('best_key', 'loss/total'), 'best': None, 'best_step': None, 'results': {}}
     ckpts = list_checkpoints(d)
     if ckpts: info['epoch'], info['step'] = (int(x) for x in ckpts[-1].stem.split('_')[1:])
     if (d/'checkpoint_best.tar').is_file():
@@ -73,19 +73,29 @@ def experiment_info(name:str|Path, # experiment name (under `root`) or folder
         value = best.get('results', {}).get(info['best_key'], best.get('best'))
         info['best'] = None if value is None or not math.isfinite(value) else float(value)
         info['best_step'] = best.get('step')
+        info['results'] = dict(best.get('results', {}))
         if info['step'] is None: info['epoch'], info['step'] = best.get('epoch'), best.get('step')
     return info
 
 def summarize_experiments(pattern:str|None=None, # regexp searched in the experiment names, default all
+                          results:str|None=None, # regexp of validation results (at the best checkpoint) shown as more columns
                           root:Path|None=None, # default `training_path()`
                          ) -> Table:
     "A table of the experiments under `root`: model, dataset, epoch and step of the last checkpoint, best result."
     root = Path(root) if root is not None else None
     names = [n for n in list_experiments(root) if pattern is None or re.search(pattern, n)]
-    return Table([experiment_info(n, root) for n in names],
-                 columns=['experiment', 'model', 'dataset', 'epoch', 'step', 'best_key', 'best', 'best_step'])
+    rows = []
+    for n in names:
+        info = experiment_info(n, root)
+        extra = info.pop('results')
+        if results is not None: info.update({k: v for k, v in extra.items() if re.search(results, k)})
+        rows.append(info)
+    return Table(rows, columns=['experiment', 'model', 'dataset', 'epoch', 'step', 'best_key', 'best', 'best_step']
+                 + [k for k in dict.fromkeys(k for r in rows for k in r) if k not in _summary_cols])
 
-# %% ../../nbs/52_utils.inspection.ipynb #628988ff
+_summary_cols = {'experiment', 'model', 'dataset', 'epoch', 'step', 'best_key', 'best', 'best_step'}
+
+# %% ../../nbs/52_utils.inspection.ipynb #f172272c
 def flatten_dict(d:dict, # nested dicts (lists are values)
                  prefix:str='') -> dict: # prefix of the keys
     "Flatten nested dicts to dotted keys: {'a': {'b': 1}} -> {'a.b': 1}."
@@ -134,7 +144,7 @@ def config_diff(a, b, # experiment names or folders, or configs (dict or DictCon
     rows = [{'key': k, na: fa.get(k, MISSING), nb: fb.get(k, MISSING)} for k in keys if fa.get(k, MISSING) != fb.get(k, MISSING)]
     return Table(rows, columns=['key', na, nb])
 
-# %% ../../nbs/52_utils.inspection.ipynb #9fc73c8a
+# %% ../../nbs/52_utils.inspection.ipynb #89a1e541
 def read_scalars(name:str|Path, # experiment name (under `root`) or folder
                  tags:str|None=None, # regexp searched in the tags, default all
                  root:Path|None=None, # default `training_path()`
@@ -194,7 +204,7 @@ def plot_scalars(names, # experiment names (or folders), one line each
     fig.legend(handles, labels, loc='outside upper center', ncols=min(len(labels), 4), fontsize=9, frameon=False)
     return fig
 
-# %% ../../nbs/52_utils.inspection.ipynb #c5d836d8
+# %% ../../nbs/52_utils.inspection.ipynb #3719304f
 def show_predictions(name:str|Path, # experiment name (under `root`) or folder
                      num_batches:int=1, # batches drawn
                      split:str='val', # split of the experiment's dataset
