@@ -6,7 +6,7 @@
 __all__ = ['MISSING', 'Table', 'experiment_info', 'summarize_experiments', 'flatten_dict', 'full_config', 'config_diff',
            'read_scalars', 'plot_scalars', 'show_predictions']
 
-# %% ../../nbs/52_utils.inspection.ipynb #7f98cb16
+# %% ../../nbs/52_utils.inspection.ipynb #d1939c76
 import html, math, os, re
 from pathlib import Path
 import numpy as np
@@ -17,7 +17,7 @@ from omegaconf import OmegaConf, DictConfig
 from .conf import ConfigError, merge_confs
 from .experiments import experiment_dir, list_experiments, list_checkpoints, load_checkpoint, load_experiment
 
-# %% ../../nbs/52_utils.inspection.ipynb #f0b9e01d
+# %% ../../nbs/52_utils.inspection.ipynb #f94e03d6
 def _fmt(v) -> str:
     if v is None: return ''
     if isinstance(v, float): return f'{v:.4g}'
@@ -47,7 +47,7 @@ class Table(list):
         body = ''.join('<tr>' + ''.join(f'<td style="text-align:left">{html.escape(_fmt(r.get(c)))}</td>' for c in self.columns) + '</tr>' for r in self)
         return f'<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
-# %% ../../nbs/52_utils.inspection.ipynb #5e325ae7
+# %% ../../nbs/52_utils.inspection.ipynb #dceb9364
 def _exp(name, root=None) -> Path:
     "The folder of an experiment: a `Path` or absolute path as is, else `name` under `root` (default `training_path()`)."
     if isinstance(name, Path) or Path(name).is_absolute(): return Path(name)
@@ -95,7 +95,7 @@ def summarize_experiments(pattern:str|None=None, # regexp searched in the experi
 
 _summary_cols = {'experiment', 'model', 'dataset', 'epoch', 'step', 'best_key', 'best', 'best_step'}
 
-# %% ../../nbs/52_utils.inspection.ipynb #f172272c
+# %% ../../nbs/52_utils.inspection.ipynb #c8c7820f
 def flatten_dict(d:dict, # nested dicts (lists are values)
                  prefix:str='') -> dict: # prefix of the keys
     "Flatten nested dicts to dotted keys: {'a': {'b': 1}} -> {'a.b': 1}."
@@ -144,7 +144,7 @@ def config_diff(a, b, # experiment names or folders, or configs (dict or DictCon
     rows = [{'key': k, na: fa.get(k, MISSING), nb: fb.get(k, MISSING)} for k in keys if fa.get(k, MISSING) != fb.get(k, MISSING)]
     return Table(rows, columns=['key', na, nb])
 
-# %% ../../nbs/52_utils.inspection.ipynb #89a1e541
+# %% ../../nbs/52_utils.inspection.ipynb #68fce019
 def read_scalars(name:str|Path, # experiment name (under `root`) or folder
                  tags:str|None=None, # regexp searched in the tags, default all
                  root:Path|None=None, # default `training_path()`
@@ -204,7 +204,7 @@ def plot_scalars(names, # experiment names (or folders), one line each
     fig.legend(handles, labels, loc='outside upper center', ncols=min(len(labels), 4), fontsize=9, frameon=False)
     return fig
 
-# %% ../../nbs/52_utils.inspection.ipynb #3719304f
+# %% ../../nbs/52_utils.inspection.ipynb #1e4d99f7
 def show_predictions(name:str|Path, # experiment name (under `root`) or folder
                      num_batches:int=1, # batches drawn
                      split:str='val', # split of the experiment's dataset
