@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['OverfitWidget']
 
-# %% ../nbs/51_widgets.ipynb #c586ab81
+# %% ../nbs/51_widgets.ipynb #d534ebf7
 import io, html, math, threading, traceback
 from collections import defaultdict
 from pathlib import Path
@@ -23,7 +23,7 @@ from .datasets.base_dataset import get_dataset
 from .models.base_model import get_model
 from .train import RunConf, Trainer, check_train_conf
 
-# %% ../nbs/51_widgets.ipynb #14758c98
+# %% ../nbs/51_widgets.ipynb #113af636
 def _png(fig, dpi=80) -> bytes:
     "PNG bytes of a matplotlib figure, then closed if pyplot knows it."
     buf = io.BytesIO()
@@ -52,7 +52,7 @@ def _as_conf(conf, overrides=()) -> DictConfig:
     OmegaConf.set_readonly(full, True)
     return full
 
-# %% ../nbs/51_widgets.ipynb #e0e39fe9
+# %% ../nbs/51_widgets.ipynb #3504bd9f
 class OverfitWidget:
     "Overfit one batch with `Trainer.train_step`; live loss curves, gradient norms per module and predictions."
     def __init__(self, conf, # a shipped config name, a YAML path, or a dict/DictConfig with `model`, `data` (and `train`) sections
@@ -131,22 +131,23 @@ class OverfitWidget:
         e = math.floor(math.log10(lr)) if lr > 0 else -3
         self.run_button = W.ToggleButton(description='run', icon='play', tooltip='run / pause training on the batch')
         self.step_button = W.Button(description='step', tooltip='train N steps')
-        self.steps_control = W.BoundedIntText(value=10, min=1, max=100000, description='N', layout=W.Layout(width='120px'))
+        narrow = {'description_width': 'initial'}
+        self.steps_control = W.BoundedIntText(value=10, min=1, max=100000, description='N', style=narrow, layout=W.Layout(width='110px'))
         self.reset_button = W.Button(description='reset', icon='undo', tooltip='re-initialise the model with the seed')
         self.lr_control = W.FloatLogSlider(value=lr if lr > 0 else 1e-3, base=10, min=e - 4, max=e + 2, step=0.1,
                                            description='lr', readout_format='.1e', continuous_update=False)
         self.refresh_control = W.BoundedIntText(value=steps_per_refresh, min=1, max=100000, description='per refresh',
-                                                layout=W.Layout(width='170px'))
+                                                style=narrow, layout=W.Layout(width='150px'))
         self.iteration_label = W.Label('iteration 0')
         self.status_label = W.Label('paused')
-        self.curves_image = W.Image(format='png')
-        self.grads_image = W.Image(format='png')
-        self.prediction_box = W.HBox([])
+        self.curves_image = W.Image(format='png', layout=W.Layout(flex='0 0 auto'))
+        self.grads_image = W.Image(format='png', layout=W.Layout(flex='0 0 auto'))
+        self.prediction_box = W.HBox([], layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))
         self.error_html = W.HTML('', layout=W.Layout(display='none'))
         self.config_html = W.HTML(f'<pre style="font-size:11px;line-height:1.2">{html.escape(self.config_yaml)}</pre>')
         config = W.Accordion([self.config_html]); config.set_title(0, 'configuration'); config.selected_index = None
         for w, c in ((self.run_button, 'pixlib-run'), (self.step_button, 'pixlib-step'), (self.reset_button, 'pixlib-reset'),
-                     (self.iteration_label, 'pixlib-iteration'), (self.curves_image, 'pixlib-curves'),
+                     (self.iteration_label, 'pixlib-iteration'), (self.status_label, 'pixlib-status'), (self.curves_image, 'pixlib-curves'),
                      (self.grads_image, 'pixlib-grads'), (self.prediction_box, 'pixlib-prediction'), (self.error_html, 'pixlib-error')):
             w.add_class(c)
         self.run_button.observe(self._on_run, 'value')
@@ -155,7 +156,7 @@ class OverfitWidget:
         self.lr_control.observe(lambda ch: self._set_lr(ch['new']), 'value')
         controls = W.HBox([self.run_button, self.step_button, self.steps_control, self.reset_button, self.lr_control,
                            self.refresh_control, self.iteration_label, self.status_label], layout=W.Layout(flex_flow='row wrap'))
-        self.ui = W.VBox([controls, self.error_html, W.HBox([self.curves_image, self.grads_image]),
+        self.ui = W.VBox([controls, self.error_html, W.HBox([self.curves_image, self.grads_image], layout=W.Layout(flex_flow='row wrap', align_items='flex-start')),
                           W.Label('prediction on the batch (model.visualize)'), self.prediction_box, config])
 
     def _repr_mimebundle_(self, **kwargs): return self.ui._repr_mimebundle_(**kwargs)
@@ -188,7 +189,7 @@ class OverfitWidget:
             ax.set_title(f'{k}: {h[k][-1]:.3g}', fontsize=8); ax.tick_params(labelsize=7)
         if not keys:
             ax = fig.add_subplot(1, 1, 1); ax.text(0.5, 0.5, 'no step yet', ha='center', va='center'); ax.set_axis_off()
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.1 / cols, right=0.98, bottom=0.12 / rows, top=1 - 0.12 / rows, wspace=0.35, hspace=0.5)
         self.curves_image.value = _png(fig, self.dpi)
         self.redraws['curves'] += 1
 
@@ -199,6 +200,7 @@ class OverfitWidget:
         ax.barh(names, values, color=['C7' if v == 0 else 'C2' for v in values])
         for i, v in enumerate(values): ax.text(v, i, f' {v:.2g}', va='center', fontsize=7)
         ax.set_title('gradient norm per module', fontsize=8); ax.tick_params(labelsize=7); ax.invert_yaxis()
+        ax.set_xlim(0, max(values + [1e-12]) * 1.35)
         ax = fig.add_subplot(1, 2, 2)
         its = self.history.get('iteration', [])
         for n in names:
@@ -207,7 +209,7 @@ class OverfitWidget:
         if any(v > 0 for k, vs in self.history.items() if k.startswith('grad_norm/') for v in vs): ax.set_yscale('log')
         ax.set_title('over iterations', fontsize=8); ax.tick_params(labelsize=7)
         if its: ax.legend(fontsize=6)
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.15, right=0.98, bottom=0.12, top=0.88, wspace=0.35)
         self.grads_image.value = _png(fig, self.dpi)
         self.redraws['grads'] += 1
 
@@ -223,7 +225,7 @@ class OverfitWidget:
         else:
             imgs = list(self.prediction_box.children)
             if len(imgs) != len(pngs) or not all(isinstance(i, W.Image) for i in imgs):
-                imgs = [W.Image(format='png') for _ in pngs]; self.prediction_box.children = imgs
+                imgs = [W.Image(format='png', layout=W.Layout(flex='0 0 auto')) for _ in pngs]; self.prediction_box.children = imgs
             for img, b in zip(imgs, pngs): img.value = b
         self.redraws['prediction'] += 1
 
