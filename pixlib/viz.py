@@ -7,7 +7,7 @@ __all__ = ['error_cmap', 'to_image', 'plot_images', 'plot_image_grid', 'fig_to_a
            'inlier_colors', 'plot_matches', 'plot_heatmaps', 'overlay_images', 'plot_warp', 'plot_reprojections',
            'camera_frustum', 'plot_cameras']
 
-# %% ../nbs/50_viz.ipynb #9e5d79bd
+# %% ../nbs/50_viz.ipynb #47d9a8fb
 import numpy as np
 import torch
 import matplotlib
@@ -19,7 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from .geometry.homography import warp_image
 from .geometry.wrappers import Pose, Camera
 
-# %% ../nbs/50_viz.ipynb #e640e9d0
+# %% ../nbs/50_viz.ipynb #773b1b92
 def to_image(img): # torch (C, H, W) / (H, W) or numpy (H, W, C) / (H, W); C is 1, 3 or 4
     "A numpy image for `imshow`: (H, W) or (H, W, 3|4), float images clipped to [0, 1]."
     if isinstance(img, torch.Tensor):
@@ -37,7 +37,7 @@ def to_image(img): # torch (C, H, W) / (H, W) or numpy (H, W, C) / (H, W); C is 
     if img.ndim == 3 and img.dtype.kind == 'f': img = np.clip(img, 0, 1)
     return img
 
-# %% ../nbs/50_viz.ipynb #8b597de6
+# %% ../nbs/50_viz.ipynb #764bcd39
 def _as_list(x, n, name):
     if isinstance(x, (list, tuple)):
         if len(x) != n: raise ValueError(f'{name}: expected {n} values, got {len(x)}')
@@ -76,7 +76,7 @@ def _imshow(ax, im, cmap, title, vmin, vmax):
     ax.set_axis_off()
     if title is not None: ax.set_title(title)
 
-# %% ../nbs/50_viz.ipynb #c7af0e16
+# %% ../nbs/50_viz.ipynb #ae3b4f1b
 def plot_image_grid(rows, # list of rows, each a list of images (see `to_image`); rows may be shorter than others
                     titles=None, # list of rows of titles, or None
                     cmaps='gray', # colormap of single-channel images
@@ -103,7 +103,7 @@ def plot_image_grid(rows, # list of rows, each a list of images (see `to_image`)
             else: axes[r, c].set_visible(False)
     return fig
 
-# %% ../nbs/50_viz.ipynb #4185db28
+# %% ../nbs/50_viz.ipynb #a16954bb
 def fig_to_array(fig:Figure, # a matplotlib figure
                  close:bool=False, # close the figure afterwards
                 ) -> np.ndarray: # (H, W, 3) uint8
@@ -115,7 +115,7 @@ def fig_to_array(fig:Figure, # a matplotlib figure
     if close: plt.close(fig)
     return arr
 
-# %% ../nbs/50_viz.ipynb #a6053a4d
+# %% ../nbs/50_viz.ipynb #2905e196
 def _to_np(x, name, last=None):
     if x is None: return None
     if isinstance(x, torch.Tensor):
@@ -152,7 +152,7 @@ def plot_keypoints(kpts, # list of (N, 2) keypoints in pixels (x, y), one per im
         ax.scatter(k[:, 0], k[:, 1], c=c, s=ps, linewidths=0, **kwargs)
     return axes[0].figure
 
-# %% ../nbs/50_viz.ipynb #67aa725a
+# %% ../nbs/50_viz.ipynb #1bbf0262
 error_cmap = matplotlib.colors.LinearSegmentedColormap.from_list('pixlib_error', ['lime', 'yellow', 'red'])
 
 def error_colors(errors, # (N,) errors (e.g. in pixels), torch or numpy
@@ -174,7 +174,7 @@ def inlier_colors(inliers, # (N,) booleans, torch or numpy
     m = _to_np(inliers, 'inliers').astype(bool).reshape(-1)
     return np.where(m[:, None], matplotlib.colors.to_rgba('limegreen'), matplotlib.colors.to_rgba('red'))
 
-# %% ../nbs/50_viz.ipynb #058d06a8
+# %% ../nbs/50_viz.ipynb #fcaeec91
 def plot_matches(kpts0, kpts1, # (N, 2) matched keypoints of the two images, in pixels, torch or numpy
                  color=None, # one color or (N, 3|4) colors; default from `errors`, else `inliers`, else lime
                  errors=None, # (N,) match errors, colored green (0) to red (`vmax`)
@@ -211,7 +211,7 @@ def plot_matches(kpts0, kpts1, # (N, 2) matched keypoints of the two images, in 
         ax1.scatter(kpts1[:, 0], kpts1[:, 1], c=colors, s=ps, linewidths=0)
     return fig
 
-# %% ../nbs/50_viz.ipynb #856eb1c3
+# %% ../nbs/50_viz.ipynb #f54e78a8
 def plot_heatmaps(maps, # list of (H, W) maps (torch or numpy), drawn over the images of `axes` or alone
                   imgs=None, # images under the maps: a new figure with `plot_images(imgs)`
                   titles=None, # titles, when a new figure is made
@@ -251,7 +251,7 @@ def plot_heatmaps(maps, # list of (H, W) maps (torch or numpy), drawn over the i
             cb.ax.tick_params(labelsize=8)
     return axes[0].figure
 
-# %% ../nbs/50_viz.ipynb #a1e5f23d
+# %% ../nbs/50_viz.ipynb #6be0df6e
 def overlay_images(img0, img1, # two images of the same size (see `to_image`)
                    mode:str='blend', # 'blend' (alpha blend) or 'checkerboard' (alternating tiles)
                    alpha:float=.5, # weight of `img0` in the blend
@@ -274,7 +274,7 @@ def overlay_images(img0, img1, # two images of the same size (see `to_image`)
     if mask is not None: out = np.where(_to_np(mask, 'mask').astype(bool)[..., None], out, b)
     return np.clip(out, 0, 1)
 
-# %% ../nbs/50_viz.ipynb #aace304a
+# %% ../nbs/50_viz.ipynb #9d6d0280
 def plot_warp(img0, img1, # image 0 and image 1 (see `to_image`; torch (C, H, W) or numpy)
               H, # homography (3, 3) from image 0 to image 1, torch or numpy
               mode:str='checkerboard', # 'checkerboard' or 'blend', see `overlay_images`
@@ -291,7 +291,7 @@ def plot_warp(img0, img1, # image 0 and image 1 (see `to_image`; torch (C, H, W)
     over = overlay_images(warped, i1, mode, alpha, tiles, mask=valid)
     return plot_images([i0, i1, over], titles=list(titles), **kwargs)
 
-# %% ../nbs/50_viz.ipynb #565d15a3
+# %% ../nbs/50_viz.ipynb #bb55c2e9
 def plot_reprojections(img, # the image (see `to_image`)
                        pts_gt, # (N, 2) ground-truth (or observed) points in pixels, torch or numpy
                        pts_pred, # (N, 2) reprojected (predicted) points in pixels
@@ -327,7 +327,7 @@ def plot_reprojections(img, # the image (see `to_image`)
         cb.ax.tick_params(labelsize=8)
     return fig
 
-# %% ../nbs/50_viz.ipynb #5f2ca671
+# %% ../nbs/50_viz.ipynb #95d2e358
 def camera_frustum(pose:Pose, # world-to-camera pose (batch shape ()), see `world_to_camera`
                    camera:Camera|None=None, # its intrinsics, default a 60 degrees field of view 4:3 camera
                    scale:float=1., # depth of the frustum's base in world units
@@ -357,7 +357,7 @@ def plot_cameras(poses:Pose, # (N,) camera poses, world-to-camera by default (se
                  labels=None, # one label per camera (drawn at its centre), default the indices if N <= 10
                  ax=None, # 3D axes to draw in (default: a new figure)
                  figsize=(5, 4), # size of a new figure
-                 view=(-25, -120, 180), # (elev, azim, roll) of `Axes3D.view_init` with y vertical; the default shows -y (OpenCV's up) upwards
+                 view=(-50, 120, 180), # (elev, azim, roll) of `Axes3D.view_init` with y vertical; the default looks down on the x-z plane with -y (OpenCV's up) upwards
                 ) -> Figure:
     "Draw cameras as frusta (and optional 3D points) in matplotlib 3D axes with equal scales."
     from mpl_toolkits.mplot3d.art3d import Line3DCollection, Poly3DCollection
