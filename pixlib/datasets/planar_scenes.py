@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['photo_names', 'procedural_kinds', 'procedural_texture', 'render_planes', 'PlanarScenes']
 
-# %% ../../nbs/22_datasets.planar_scenes.ipynb #0bb08a39
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #ec726e76
 import functools
 import numpy as np
 import torch
@@ -14,7 +14,7 @@ from ..geometry.wrappers import Camera, Pose
 from ..geometry.utils import so3exp_map
 from ..geometry.depth import reproject, depth_consistency
 
-# %% ../../nbs/22_datasets.planar_scenes.ipynb #171db0d9
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #e4ad3bd0
 def _area_resize(img, size):
     "Downsample an (H, W, C) image to `size` (w, h) by area averaging (torch's adaptive average pooling)."
     t = torch.from_numpy(np.ascontiguousarray(img, dtype=np.float32)).permute(2, 0, 1)[None]
@@ -74,7 +74,7 @@ def procedural_texture(kind:str, # one of `procedural_kinds`
     else: raise ValueError(f'Unknown procedural texture {kind!r}, choose from {procedural_kinds}')
     return np.clip(img, 0, 1).astype(np.float32)
 
-# %% ../../nbs/22_datasets.planar_scenes.ipynb #274fcfc9
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #d8098294
 def _sample_texture(tex, x, y):
     "Bilinear lookup in texel coordinates with mirrored tiling: (M,) x, y -> (M, 3)."
     h, w = tex.shape[:2]
@@ -139,7 +139,7 @@ def render_planes(planes:list, # dicts with o, u, v (3,), half (2,), texture (h,
     return (torch.from_numpy(img.transpose(2, 0, 1).astype(np.float32)),
             torch.from_numpy(depth.reshape(h, w).astype(np.float32)), torch.from_numpy(valid.reshape(h, w)))
 
-# %% ../../nbs/22_datasets.planar_scenes.ipynb #f00f5f45
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #cd44636d
 class _Split(EpochDataset):
     def __init__(self, owner, n:int, fixed_epoch:int|None):
         self.owner, self.n, self.fixed_epoch = owner, n, fixed_epoch
@@ -169,6 +169,7 @@ class PlanarScenes(BaseDataset):
         'max_tilt': 40.,                     # tilt of the planes with respect to view 0, degrees
         'num_planes': 2,                     # planes in the scene: one background plane + (num_planes - 1) rectangles
         'rect_size': [0.2, 0.4],             # half extent of the rectangles, in units of the background distance
+        'rect_depth': [0.55, 0.85],          # depth of the rectangles' centres, in units of the background distance
         'baseline': [0.2, 0.6],              # distance between the two camera centres, metres
         'max_roll': 10.,                     # extra rotation of view 1 about its optical axis, degrees
         'look_jitter': 0.1,                  # noise on the point view 1 looks at, in units of the background distance
@@ -185,7 +186,7 @@ class PlanarScenes(BaseDataset):
     }
 
     def _init(self, conf):
-        for k in ('fov_range', 'depth_range', 'baseline', 'init_rotation', 'init_translation', 'texel_range', 'rect_size'):
+        for k in ('fov_range', 'depth_range', 'baseline', 'init_rotation', 'init_translation', 'texel_range', 'rect_size', 'rect_depth'):
             lo, hi = conf[k]
             if not 0 <= lo <= hi: raise ValueError(f'{type(self).__name__}: {k} must be [min, max] with 0 <= min <= max, got {list(conf[k])}')
         unknown = set(conf.textures) - set(photo_names) - set(procedural_kinds)
@@ -227,7 +228,7 @@ class PlanarScenes(BaseDataset):
         texel = lambda: dist / float(cam0.f[0]) * rng.uniform(*c.texel_range)
         planes = [self._plane(rng, np.array([0., 0., dist]), c.max_tilt, [np.inf, np.inf], texel())]
         for _ in range(c.num_planes - 1):
-            z = dist * rng.uniform(0.55, 0.85)
+            z = dist * rng.uniform(*c.rect_depth)
             p = rng.uniform(-0.3, 0.3, 2) * np.array(c.image_size) + np.array(c.image_size) / 2
             ray, _ = cam0.double().image2world(torch.from_numpy(p[None]))
             half = dist * rng.uniform(*c.rect_size, 2)

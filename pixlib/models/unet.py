@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['UNet']
 
-# %% ../../nbs/31_models.unet.ipynb #8b0277eb
+# %% ../../nbs/31_models.unet.ipynb #9bec01bc
 import torch
 from torch import nn
 import torch.nn.functional as F
 from .base_model import BaseModel
 
-# %% ../../nbs/31_models.unet.ipynb #afae65aa
+# %% ../../nbs/31_models.unet.ipynb #05b003e2
 def _norm(kind:str, c:int) -> nn.Module:
     if kind == 'batch': return nn.BatchNorm2d(c)
     if kind == 'instance': return nn.InstanceNorm2d(c, affine=True)
@@ -19,10 +19,10 @@ def _norm(kind:str, c:int) -> nn.Module:
     if kind in ('none', None): return nn.Identity()
     raise ValueError(f"UNet: norm must be 'batch', 'instance', 'group' or 'none', got {kind!r}")
 
-def _block(cin:int, cout:int, norm:str) -> nn.Sequential:
+def _block(cin:int, cout:int, norm:str, pad:str='zeros') -> nn.Sequential:
     "Two 3x3 convolutions, each followed by normalization and ReLU."
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, padding_mode='replicate'), _norm(norm, cout), nn.ReLU(inplace=True),
-                         nn.Conv2d(cout, cout, 3, padding=1, padding_mode='replicate'), _norm(norm, cout), nn.ReLU(inplace=True))
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, padding_mode=pad), _norm(norm, cout), nn.ReLU(inplace=True),
+                         nn.Conv2d(cout, cout, 3, padding=1, padding_mode=pad), _norm(norm, cout), nn.ReLU(inplace=True))
 
 class UNet(BaseModel):
     "Encoder-decoder with skip connections giving feature maps (and confidences) at several scales, coarse to fine."
@@ -34,6 +34,7 @@ class UNet(BaseModel):
         'output_dims': [32, 32],        # channels of each output, coarse to fine
         'compute_uncertainty': True,    # also output a per-pixel confidence in (0, 1) at each output scale
         'norm': 'batch',                # 'batch', 'instance', 'group' or 'none'
+        'padding_mode': 'zeros',        # padding of the convolutions: 'zeros', 'replicate', 'reflect'
         'l2_normalize': False,          # normalize the feature vectors to unit length
         'image_key': 'image',           # where the images are in the input dict
     }
@@ -47,10 +48,11 @@ class UNet(BaseModel):
         if not scales or any(not 0 <= s < len(ch) for s in scales) or any(a <= b for a, b in zip(scales, scales[1:])):
             raise ValueError(f'UNet: output_scales must be distinct scales in [0, {len(ch) - 1}], coarse to fine (decreasing), got {scales}')
         self.required_data_keys = [conf.image_key]
-        self.encoder = nn.ModuleList([_block(c_in, c, conf.norm) for c_in, c in zip([conf.input_dim] + ch[:-1], ch)])
+        self.encoder = nn.ModuleList([_block(c_in, c, conf.norm, conf.padding_mode) for c_in, c in zip([conf.input_dim] + ch[:-1], ch)])
         # decoder level i (scale i) takes the upsampled level i+1 (decoder, or the encoder's deepest) and the skip of scale i
         up_ch = dec[1:] + ch[-1:]
-        self.decoder = nn.ModuleList([_block(u + c, d, conf.norm) for u, c, d in zip(up_ch, ch[:-1], dec)])
+        self.decoder = nn.ModuleList([_block(u + c, d, conf.norm, conf.padding_mode) for u, c, d in zip(up_ch, ch[:-1], dec)][min(scales):])
+        self.first_decoded = min(scales)   # decoder levels finer than the finest output are not needed
         out_ch = dec + ch[-1:]      # channels available at each scale after decoding
         self.heads = nn.ModuleList([nn.Conv2d(out_ch[s], d, 1) for s, d in zip(scales, dims)])
         if conf.compute_uncertainty:
@@ -65,10 +67,10 @@ class UNet(BaseModel):
             skips.append(x)
         feats = [None] * len(skips)
         feats[-1] = x
-        for i in reversed(range(len(self.decoder))):
+        for i in reversed(range(self.first_decoded, len(skips) - 1)):
             skip = skips[i]
             up = F.interpolate(x, size=skip.shape[-2:], mode='bilinear', align_corners=False)
-            x = feats[i] = self.decoder[i](torch.cat([up, skip], 1))
+            x = feats[i] = self.decoder[i - self.first_decoded](torch.cat([up, skip], 1))
         maps = [head(feats[s]) for head, s in zip(self.heads, self.conf.output_scales)]
         if self.conf.l2_normalize: maps = [F.normalize(m, dim=1) for m in maps]
         pred = {'feature_maps': maps}
