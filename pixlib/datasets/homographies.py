@@ -6,7 +6,7 @@
 __all__ = ['IMAGE_EXTENSIONS', 'sample_data_images', 'procedural_texture', 'list_images', 'photometric_augment',
            'HomographyDataset']
 
-# %% ../../nbs/21_datasets.homographies.ipynb #4c3d982f
+# %% ../../nbs/21_datasets.homographies.ipynb #5ac91519
 import math
 from pathlib import Path
 import numpy as np
@@ -19,7 +19,7 @@ from ..utils.conf import ConfigError
 from .base_dataset import BaseDataset, EpochDataset, sample_rng
 from ..geometry.homography import sample_homography, warp_image
 
-# %% ../../nbs/21_datasets.homographies.ipynb #bd42deed
+# %% ../../nbs/21_datasets.homographies.ipynb #595720ec
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
 
 def sample_data_images() -> dict:
@@ -30,7 +30,7 @@ def sample_data_images() -> dict:
     shade = (np.clip(shade, 0, 1) * 255).round().astype(np.uint8)
     return {'grace_hopper.jpg': hopper, 'jacksboro_fault_dem.npz': np.repeat(shade[..., None], 3, -1)}
 
-# %% ../../nbs/21_datasets.homographies.ipynb #f092931a
+# %% ../../nbs/21_datasets.homographies.ipynb #f2a7dc1a
 def _value_noise(rng, size, octaves=5):
     "Multi-octave smooth noise in [0, 1], (size, size)."
     out = np.zeros((size, size))
@@ -71,7 +71,7 @@ def procedural_texture(seed:int, # the texture is a pure function of the seed
                       fill=colour, width=int(rng.integers(1, 5)))
     return np.asarray(img)
 
-# %% ../../nbs/21_datasets.homographies.ipynb #51f83911
+# %% ../../nbs/21_datasets.homographies.ipynb #62993441
 def list_images(folder, # a folder of images (searched recursively)
                 owner:str='image_dir', # how error messages name the folder
                ) -> list[Path]: # sorted image paths
@@ -87,7 +87,7 @@ def _load_image(path) -> np.ndarray:
     try: return np.asarray(Image.open(path).convert('RGB'))
     except Exception as e: raise ConfigError(f"cannot read image '{path}': {e}") from None
 
-# %% ../../nbs/21_datasets.homographies.ipynb #47a47bc1
+# %% ../../nbs/21_datasets.homographies.ipynb #68db520c
 def _gaussian_blur(img, sigma):
     "Blur a (C, H, W) image with a Gaussian of std `sigma` pixels (separable, reflect padding)."
     r = max(1, int(math.ceil(3 * sigma)))
@@ -115,7 +115,7 @@ def photometric_augment(img:torch.Tensor, # (C, H, W) image in [0, 1]
     if noise > 0: img = img + torch.from_numpy(rng.standard_normal(img.shape)).to(img) * noise * n
     return img.clamp(0, 1)
 
-# %% ../../nbs/21_datasets.homographies.ipynb #c0cbe092
+# %% ../../nbs/21_datasets.homographies.ipynb #838770ce
 _SPLIT_STREAM = {'train': None, 'val': 2**32 + 1, 'test': 2**32 + 2}   # fixed 'epochs' never reached by training
 
 class _HomographySplit(EpochDataset):

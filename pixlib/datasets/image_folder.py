@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['read_intrinsics', 'ImageFolder']
 
-# %% ../../nbs/23_datasets.image_folder.ipynb #28139928
+# %% ../../nbs/23_datasets.image_folder.ipynb #5e2c3cff
 import json
 from pathlib import Path
 import numpy as np
@@ -16,7 +16,7 @@ from .base_dataset import BaseDataset, EpochDataset, sample_rng
 from .homographies import list_images
 from ..geometry.wrappers import Camera
 
-# %% ../../nbs/23_datasets.image_folder.ipynb #77e61c12
+# %% ../../nbs/23_datasets.image_folder.ipynb #926eb0bb
 def _intrinsics_entry(v, name, path) -> list:
     "fx, fy, cx, cy from [fx, fy, cx, cy], a 3x3 K, or a mapping with these keys."
     if isinstance(v, dict):
@@ -50,7 +50,7 @@ def read_intrinsics(path, # a JSON file {name: [fx, fy, cx, cy] | 3x3 K | {fx, f
         except ValueError: raise ConfigError(f"intrinsics '{path}', line {i + 1}: fx fy cx cy must be numbers, got '{line}'") from None
     return out
 
-# %% ../../nbs/23_datasets.image_folder.ipynb #ef3630f1
+# %% ../../nbs/23_datasets.image_folder.ipynb #6aac6a27
 class _FolderSplit(EpochDataset):
     def __init__(self, parent, items, random_crop):
         self.parent, self.items, self.random_crop = parent, items, random_crop
