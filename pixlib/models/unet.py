@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['UNet']
 
-# %% ../../nbs/31_models.unet.ipynb #9bec01bc
+# %% ../../nbs/31_models.unet.ipynb #e9de048c
 import torch
 from torch import nn
 import torch.nn.functional as F
 from .base_model import BaseModel
 
-# %% ../../nbs/31_models.unet.ipynb #05b003e2
+# %% ../../nbs/31_models.unet.ipynb #3747be22
 def _norm(kind:str, c:int) -> nn.Module:
     if kind == 'batch': return nn.BatchNorm2d(c)
     if kind == 'instance': return nn.InstanceNorm2d(c, affine=True)
