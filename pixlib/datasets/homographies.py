@@ -6,12 +6,11 @@
 __all__ = ['IMAGE_EXTENSIONS', 'sample_data_images', 'procedural_texture', 'list_images', 'photometric_augment',
            'HomographyDataset']
 
-# %% ../../nbs/21_datasets.homographies.ipynb #5ac91519
+# %% ../../nbs/21_datasets.homographies.ipynb #f280aace
 import math
 from pathlib import Path
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image, ImageDraw
 import matplotlib.cbook
 from matplotlib.colors import LightSource
@@ -19,7 +18,7 @@ from ..utils.conf import ConfigError
 from .base_dataset import BaseDataset, EpochDataset, sample_rng
 from ..geometry.homography import sample_homography, warp_image
 
-# %% ../../nbs/21_datasets.homographies.ipynb #595720ec
+# %% ../../nbs/21_datasets.homographies.ipynb #d85aec49
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
 
 def sample_data_images() -> dict:
@@ -30,15 +29,14 @@ def sample_data_images() -> dict:
     shade = (np.clip(shade, 0, 1) * 255).round().astype(np.uint8)
     return {'grace_hopper.jpg': hopper, 'jacksboro_fault_dem.npz': np.repeat(shade[..., None], 3, -1)}
 
-# %% ../../nbs/21_datasets.homographies.ipynb #f2a7dc1a
+# %% ../../nbs/21_datasets.homographies.ipynb #1f3d3a76
 def _value_noise(rng, size, octaves=5):
-    "Multi-octave smooth noise in [0, 1], (size, size)."
+    "Multi-octave smooth noise in [0, 1], (size, size): random grids upsampled bicubically (PIL, no torch threads)."
     out = np.zeros((size, size))
     for o in range(octaves):
         n = 2 ** (o + 2)
-        grid = torch.from_numpy(rng.random((1, 1, n, n)))
-        up = F.interpolate(grid, size=(size, size), mode='bicubic', align_corners=False)[0, 0].numpy()
-        out += up / 2 ** o
+        grid = Image.fromarray(rng.random((n, n)).astype(np.float32))   # mode 'F'
+        out += np.asarray(grid.resize((size, size), Image.BICUBIC), dtype=np.float64) / 2 ** o
     out -= out.min()
     return out / max(out.max(), 1e-8)
 
@@ -71,7 +69,7 @@ def procedural_texture(seed:int, # the texture is a pure function of the seed
                       fill=colour, width=int(rng.integers(1, 5)))
     return np.asarray(img)
 
-# %% ../../nbs/21_datasets.homographies.ipynb #62993441
+# %% ../../nbs/21_datasets.homographies.ipynb #50b631ba
 def list_images(folder, # a folder of images (searched recursively)
                 owner:str='image_dir', # how error messages name the folder
                ) -> list[Path]: # sorted image paths
@@ -87,17 +85,25 @@ def _load_image(path) -> np.ndarray:
     try: return np.asarray(Image.open(path).convert('RGB'))
     except Exception as e: raise ConfigError(f"cannot read image '{path}': {e}") from None
 
-# %% ../../nbs/21_datasets.homographies.ipynb #68db520c
-def _gaussian_blur(img, sigma):
-    "Blur a (C, H, W) image with a Gaussian of std `sigma` pixels (separable, reflect padding)."
+# %% ../../nbs/21_datasets.homographies.ipynb #3e9004a2
+def _blur_matrix(n, sigma):
+    "(n, n) matrix of a 1D Gaussian blur of std `sigma` with reflect padding."
     r = max(1, int(math.ceil(3 * sigma)))
-    x = torch.arange(-r, r + 1, dtype=img.dtype)
-    k = torch.exp(-x ** 2 / (2 * sigma ** 2)); k = k / k.sum()
-    c = img.shape[0]
-    out = F.pad(img[None], (r, r, r, r), mode='reflect')
-    out = F.conv2d(out, k.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
-    out = F.conv2d(out, k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
-    return out[0]
+    x = np.arange(-r, r + 1)
+    k = np.exp(-x ** 2 / (2 * sigma ** 2)); k /= k.sum()
+    M = np.zeros((n, n))
+    rows = np.repeat(np.arange(n), len(x))
+    cols = (np.arange(n)[:, None] + x[None]).ravel()
+    cols = np.abs(cols)                                   # reflect at 0: -1 -> 1
+    cols = np.where(cols > n - 1, 2 * (n - 1) - cols, cols)   # reflect at n-1
+    np.add.at(M, (rows, np.clip(cols, 0, n - 1)), np.tile(k, n))
+    return M
+
+def _gaussian_blur(img, sigma):
+    "Blur a (C, H, W) image with a Gaussian of std `sigma` pixels (separable, reflect padding; numpy, for small images)."
+    a = img.double().numpy()
+    out = _blur_matrix(a.shape[-2], sigma) @ a @ _blur_matrix(a.shape[-1], sigma).T
+    return torch.from_numpy(out).to(img.dtype)
 
 def photometric_augment(img:torch.Tensor, # (C, H, W) image in [0, 1]
                         rng:np.random.Generator, # the per-sample generator
@@ -115,7 +121,7 @@ def photometric_augment(img:torch.Tensor, # (C, H, W) image in [0, 1]
     if noise > 0: img = img + torch.from_numpy(rng.standard_normal(img.shape)).to(img) * noise * n
     return img.clamp(0, 1)
 
-# %% ../../nbs/21_datasets.homographies.ipynb #838770ce
+# %% ../../nbs/21_datasets.homographies.ipynb #c875744e
 _SPLIT_STREAM = {'train': None, 'val': 2**32 + 1, 'test': 2**32 + 2}   # fixed 'epochs' never reached by training
 
 class _HomographySplit(EpochDataset):
