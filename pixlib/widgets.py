@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['OverfitWidget']
 
-# %% ../nbs/51_widgets.ipynb #d534ebf7
+# %% ../nbs/51_widgets.ipynb #021ff17f
 import io, html, math, threading, traceback
 from collections import defaultdict
 from pathlib import Path
@@ -23,7 +23,7 @@ from .datasets.base_dataset import get_dataset
 from .models.base_model import get_model
 from .train import RunConf, Trainer, check_train_conf
 
-# %% ../nbs/51_widgets.ipynb #113af636
+# %% ../nbs/51_widgets.ipynb #c47b56a1
 def _png(fig, dpi=80) -> bytes:
     "PNG bytes of a matplotlib figure, then closed if pyplot knows it."
     buf = io.BytesIO()
@@ -52,7 +52,7 @@ def _as_conf(conf, overrides=()) -> DictConfig:
     OmegaConf.set_readonly(full, True)
     return full
 
-# %% ../nbs/51_widgets.ipynb #3504bd9f
+# %% ../nbs/51_widgets.ipynb #acdf9a1f
 class OverfitWidget:
     "Overfit one batch with `Trainer.train_step`; live loss curves, gradient norms per module and predictions."
     def __init__(self, conf, # a shipped config name, a YAML path, or a dict/DictConfig with `model`, `data` (and `train`) sections
@@ -189,7 +189,7 @@ class OverfitWidget:
             ax.set_title(f'{k}: {h[k][-1]:.3g}', fontsize=8); ax.tick_params(labelsize=7)
         if not keys:
             ax = fig.add_subplot(1, 1, 1); ax.text(0.5, 0.5, 'no step yet', ha='center', va='center'); ax.set_axis_off()
-        fig.subplots_adjust(left=0.1 / cols, right=0.98, bottom=0.12 / rows, top=1 - 0.12 / rows, wspace=0.35, hspace=0.5)
+        fig.subplots_adjust(left=0.2 / cols, right=0.98, bottom=0.12 / rows, top=1 - 0.12 / rows, wspace=0.4, hspace=0.5)
         self.curves_image.value = _png(fig, self.dpi)
         self.redraws['curves'] += 1
 
