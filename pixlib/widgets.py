@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['OverfitWidget']
 
-# %% ../nbs/51_widgets.ipynb #021ff17f
+# %% ../nbs/51_widgets.ipynb #bdb44462
 import io, html, math, threading, traceback
 from collections import defaultdict
 from pathlib import Path
@@ -14,6 +14,7 @@ import torch
 import ipywidgets as W
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from omegaconf import OmegaConf, DictConfig
 from .utils.conf import ConfigError, load_conf, merge_confs, parse_overrides
@@ -23,7 +24,7 @@ from .datasets.base_dataset import get_dataset
 from .models.base_model import get_model
 from .train import RunConf, Trainer, check_train_conf
 
-# %% ../nbs/51_widgets.ipynb #c47b56a1
+# %% ../nbs/51_widgets.ipynb #ee20e09e
 def _png(fig, dpi=80) -> bytes:
     "PNG bytes of a matplotlib figure, then closed if pyplot knows it."
     buf = io.BytesIO()
@@ -52,7 +53,7 @@ def _as_conf(conf, overrides=()) -> DictConfig:
     OmegaConf.set_readonly(full, True)
     return full
 
-# %% ../nbs/51_widgets.ipynb #acdf9a1f
+# %% ../nbs/51_widgets.ipynb #4c0d897b
 class OverfitWidget:
     "Overfit one batch with `Trainer.train_step`; live loss curves, gradient norms per module and predictions."
     def __init__(self, conf, # a shipped config name, a YAML path, or a dict/DictConfig with `model`, `data` (and `train`) sections
@@ -99,11 +100,11 @@ class OverfitWidget:
         self._gsq[id(p)] = p.grad.detach().float().pow(2).sum()
 
     def _set_lr(self, lr):
-        with self._lock:
-            for g in self.trainer.optimizer.param_groups: g['lr'] = lr * g.get('lr_scale', 1.0)
-            s = self.trainer.scheduler
-            if s is not None and hasattr(s, 'base_lrs'):
-                s.base_lrs = [lr * g.get('lr_scale', 1.0) for g in self.trainer.optimizer.param_groups]
+        "Set the learning rate of every parameter group (times its `lr_scale`), at once, even while running."
+        for g in self.trainer.optimizer.param_groups: g['lr'] = lr * g.get('lr_scale', 1.0)
+        s = self.trainer.scheduler   # a schedule goes on from the new value
+        if s is not None and hasattr(s, 'base_lrs'):
+            s.base_lrs = [lr * g.get('lr_scale', 1.0) for g in self.trainer.optimizer.param_groups]
 
     def _train_one(self):
         "One optimizer step on the batch with the trainer (k micro-steps under gradient accumulation)."
@@ -185,7 +186,7 @@ class OverfitWidget:
         for i, k in enumerate(keys):
             ax = fig.add_subplot(rows, cols, i + 1)
             ax.plot(h['iteration'], h[k], lw=1.2, color='C3' if k == 'loss/total' else 'C0')
-            if _log_scale(h[k]): ax.set_yscale('log')
+            if _log_scale(h[k]): ax.set_yscale('log'); ax.yaxis.set_minor_formatter(NullFormatter())
             ax.set_title(f'{k}: {h[k][-1]:.3g}', fontsize=8); ax.tick_params(labelsize=7)
         if not keys:
             ax = fig.add_subplot(1, 1, 1); ax.text(0.5, 0.5, 'no step yet', ha='center', va='center'); ax.set_axis_off()
@@ -206,7 +207,8 @@ class OverfitWidget:
         for n in names:
             v = self.history.get(f'grad_norm/{n}', [])
             if len(v) and len(v) == len(its): ax.plot(its, v, lw=1, label=n)
-        if any(v > 0 for k, vs in self.history.items() if k.startswith('grad_norm/') for v in vs): ax.set_yscale('log')
+        if any(v > 0 for k, vs in self.history.items() if k.startswith('grad_norm/') for v in vs):
+            ax.set_yscale('log'); ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_title('over iterations', fontsize=8); ax.tick_params(labelsize=7)
         if its: ax.legend(fontsize=6)
         fig.subplots_adjust(left=0.15, right=0.98, bottom=0.12, top=0.88, wspace=0.35)
