@@ -6,7 +6,7 @@
 __all__ = ['default_train_conf', 'train_conf_doc', 'logger', 'RunConf', 'check_train_conf', 'build_optimizer', 'build_scheduler',
            'NonFiniteError', 'Trainer', 'evaluate', 'TrainResult', 'train', 'main']
 
-# %% ../nbs/41_train.ipynb #8d6c1055
+# %% ../nbs/41_train.ipynb #c3301dca
 import argparse, datetime, json, logging, math, os, re, signal, sys, threading, time
 from collections import defaultdict
 from contextlib import nullcontext
@@ -26,7 +26,7 @@ from .utils.experiments import (experiment_dir, save_checkpoint, load_checkpoint
 from .datasets.base_dataset import get_dataset
 from .models.base_model import get_model
 
-# %% ../nbs/41_train.ipynb #2d46b66b
+# %% ../nbs/41_train.ipynb #9b424e4d
 default_train_conf = {
     'seed': 0, 'epochs': 1,
     'optimizer': 'adam', 'optimizer_options': {}, 'lr': 0.001,
@@ -112,7 +112,7 @@ def check_train_conf(t:DictConfig):
             try: re.compile(v)
             except re.error as e: raise ConfigError(f"train.{k}: invalid regexp '{v}': {e}") from None
 
-# %% ../nbs/41_train.ipynb #f44ec89f
+# %% ../nbs/41_train.ipynb #b73cb5e8
 def build_optimizer(model:torch.nn.Module, t:DictConfig) -> torch.optim.Optimizer:
     "The optimizer of `train` conf `t`: trainable parameters (filtered by `opt_regexp`), grouped by `lr_scaling`."
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
@@ -149,7 +149,7 @@ def build_scheduler(opt:torch.optim.Optimizer, t:DictConfig):
         return torch.optim.lr_scheduler.SequentialLR(opt, subs, milestones=list(s.milestones))
     return _make_scheduler(opt, s.type, OmegaConf.to_container(s.options))
 
-# %% ../nbs/41_train.ipynb #7ea77351
+# %% ../nbs/41_train.ipynb #ff49381d
 class NonFiniteError(RuntimeError):
     "Too many consecutive steps had a non-finite loss or gradient."
 
@@ -229,7 +229,7 @@ class Trainer:
         if self.scheduler is not None and s.get('scheduler') is not None: self.scheduler.load_state_dict(s['scheduler'])
         self.nonfinite = s.get('nonfinite', 0)
 
-# %% ../nbs/41_train.ipynb #2b4e73ac
+# %% ../nbs/41_train.ipynb #ea0465e5
 def _gather_states(states:dict) -> list[dict]:
     if not (dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1): return [states]
     out = [None] * dist.get_world_size()
@@ -284,7 +284,7 @@ def evaluate(model:torch.nn.Module, loader, # a BaseModel and a loader of evalua
     model.train(was_training)
     return results, figures
 
-# %% ../nbs/41_train.ipynb #7893223d
+# %% ../nbs/41_train.ipynb #27f466c1
 class _StdoutHandler(logging.Handler):
     "A handler writing to the current `sys.stdout` (which `capture_output` may have replaced)."
     def emit(self, record):
@@ -298,7 +298,7 @@ if not any(isinstance(h, _StdoutHandler) for h in logger.handlers):
 
 def _fmt(d:dict) -> str: return ', '.join(f'{k} {v:.4g}' for k, v in d.items())
 
-# %% ../nbs/41_train.ipynb #79ddd022
+# %% ../nbs/41_train.ipynb #1e4e92c4
 class _StopRequest:
     "Signal handlers turning the first SIGINT/SIGTERM into a stop request; the second SIGINT interrupts at once."
     def __init__(self): self.signum, self._old = None, {}
@@ -317,7 +317,7 @@ class _StopRequest:
     @property
     def requested(self) -> bool: return self.signum is not None
 
-# %% ../nbs/41_train.ipynb #e9392ded
+# %% ../nbs/41_train.ipynb #c17130df
 def _dist_env() -> tuple[int, int, int]:
     "Rank, world size and local rank from torchrun's environment."
     return int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1)), int(os.environ.get('LOCAL_RANK', 0))
@@ -456,7 +456,7 @@ class _Run:
                 self.writer = None
                 if self.rank == 0:
                     from torch.utils.tensorboard import SummaryWriter
-                    self.writer = SummaryWriter(str(self.dir), purge_step=self.step if self.restore else None)
+                    self.writer = SummaryWriter(str(self.dir), purge_step=self.step + 1 if self.restore else None)
                 try: return self._loop(stop, console)
                 except NonFiniteError as e:   # logged and checkpointed while the log is still captured
                     logger.error(f'{e}: stopping; the checkpoint holds the last good step')
@@ -519,7 +519,7 @@ class _Run:
         if status == 'complete': logger.info(f'Finished experiment {self.name}: {_fmt(self.results)}')
         return self.dir, self.results, status, stop.signum
 
-# %% ../nbs/41_train.ipynb #afda913a
+# %% ../nbs/41_train.ipynb #ce60c1c2
 def train(conf=None, # a YAML path, the name of a shipped config, a dict or DictConfig (optional with `restore`)
           experiment:str='', # name of the experiment (its folder is `training_path()/experiment`)
           overfit:bool=False, # train and validate on the first training batch, looped
@@ -530,7 +530,7 @@ def train(conf=None, # a YAML path, the name of a shipped config, a dict or Dict
     path, results, status, _ = _Run(conf, experiment, overfit=overfit, restore=restore, overwrite=overwrite, overrides=overrides).run()
     return TrainResult(path, results)
 
-# %% ../nbs/41_train.ipynb #6e83f791
+# %% ../nbs/41_train.ipynb #04688ca6
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         sys.stderr.write(f'{self.prog}: error: {message} (see {self.prog} --help)\n'); sys.exit(2)
