@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['HomographyNet']
 
-# %% ../../nbs/32_models.homography_net.ipynb #3759bbff
+# %% ../../nbs/32_models.homography_net.ipynb #c26d252b
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
@@ -16,7 +16,7 @@ from ..geometry.homography import (corner_offsets_to_homography, homography_to_c
                                         image_corners, warp_image, warp_points)
 from ..viz import to_image, overlay_images
 
-# %% ../../nbs/32_models.homography_net.ipynb #3d5163fa
+# %% ../../nbs/32_models.homography_net.ipynb #e47c2519
 def _block(cin:int, cout:int, batch_norm:bool) -> nn.Sequential:
     "Two 3x3 convolutions, each followed by batch norm (optional) and ReLU."
     layers = []
@@ -95,7 +95,7 @@ class HomographyNet(BaseModel):
 
 def _size(img): return (img.shape[-1], img.shape[-2])
 
-# %% ../../nbs/32_models.homography_net.ipynb #41078834
+# %% ../../nbs/32_models.homography_net.ipynb #f11ac09a
 def _visualize(pred, data, n):
     img0, img1 = data['view0']['image'].detach().cpu(), data['view1']['image'].detach().cpu()
     n = min(n, len(img0))
