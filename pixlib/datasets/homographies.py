@@ -6,7 +6,7 @@
 __all__ = ['IMAGE_EXTENSIONS', 'sample_data_images', 'procedural_texture', 'list_images', 'photometric_augment',
            'HomographyDataset']
 
-# %% ../../nbs/21_datasets.homographies.ipynb #f280aace
+# %% ../../nbs/21_datasets.homographies.ipynb #954f3227
 import math
 from pathlib import Path
 import numpy as np
@@ -18,7 +18,7 @@ from ..utils.conf import ConfigError
 from .base_dataset import BaseDataset, EpochDataset, sample_rng
 from ..geometry.homography import sample_homography, warp_image
 
-# %% ../../nbs/21_datasets.homographies.ipynb #d85aec49
+# %% ../../nbs/21_datasets.homographies.ipynb #5c589ac7
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
 
 def sample_data_images() -> dict:
@@ -29,7 +29,7 @@ def sample_data_images() -> dict:
     shade = (np.clip(shade, 0, 1) * 255).round().astype(np.uint8)
     return {'grace_hopper.jpg': hopper, 'jacksboro_fault_dem.npz': np.repeat(shade[..., None], 3, -1)}
 
-# %% ../../nbs/21_datasets.homographies.ipynb #1f3d3a76
+# %% ../../nbs/21_datasets.homographies.ipynb #b2a49896
 def _value_noise(rng, size, octaves=5):
     "Multi-octave smooth noise in [0, 1], (size, size): random grids upsampled bicubically (PIL, no torch threads)."
     out = np.zeros((size, size))
@@ -69,7 +69,7 @@ def procedural_texture(seed:int, # the texture is a pure function of the seed
                       fill=colour, width=int(rng.integers(1, 5)))
     return np.asarray(img)
 
-# %% ../../nbs/21_datasets.homographies.ipynb #50b631ba
+# %% ../../nbs/21_datasets.homographies.ipynb #9b5c8e6d
 def list_images(folder, # a folder of images (searched recursively)
                 owner:str='image_dir', # how error messages name the folder
                ) -> list[Path]: # sorted image paths
@@ -85,7 +85,7 @@ def _load_image(path) -> np.ndarray:
     try: return np.asarray(Image.open(path).convert('RGB'))
     except Exception as e: raise ConfigError(f"cannot read image '{path}': {e}") from None
 
-# %% ../../nbs/21_datasets.homographies.ipynb #3e9004a2
+# %% ../../nbs/21_datasets.homographies.ipynb #4c508d15
 def _blur_matrix(n, sigma):
     "(n, n) matrix of a 1D Gaussian blur of std `sigma` with reflect padding."
     r = max(1, int(math.ceil(3 * sigma)))
@@ -121,7 +121,7 @@ def photometric_augment(img:torch.Tensor, # (C, H, W) image in [0, 1]
     if noise > 0: img = img + torch.from_numpy(rng.standard_normal(img.shape)).to(img) * noise * n
     return img.clamp(0, 1)
 
-# %% ../../nbs/21_datasets.homographies.ipynb #c875744e
+# %% ../../nbs/21_datasets.homographies.ipynb #b3b081d5
 _SPLIT_STREAM = {'train': None, 'val': 2**32 + 1, 'test': 2**32 + 2}   # fixed 'epochs' never reached by training
 
 class _HomographySplit(EpochDataset):
