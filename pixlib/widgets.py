@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['OverfitWidget']
 
-# %% ../nbs/51_widgets.ipynb #bdb44462
+# %% ../nbs/51_widgets.ipynb #1b30b2d8
 import io, html, math, threading, traceback
 from collections import defaultdict
 from pathlib import Path
@@ -24,7 +24,7 @@ from .datasets.base_dataset import get_dataset
 from .models.base_model import get_model
 from .train import RunConf, Trainer, check_train_conf
 
-# %% ../nbs/51_widgets.ipynb #ee20e09e
+# %% ../nbs/51_widgets.ipynb #10971686
 def _png(fig, dpi=80) -> bytes:
     "PNG bytes of a matplotlib figure, then closed if pyplot knows it."
     buf = io.BytesIO()
@@ -53,7 +53,7 @@ def _as_conf(conf, overrides=()) -> DictConfig:
     OmegaConf.set_readonly(full, True)
     return full
 
-# %% ../nbs/51_widgets.ipynb #4c0d897b
+# %% ../nbs/51_widgets.ipynb #e5731479
 class OverfitWidget:
     "Overfit one batch with `Trainer.train_step`; live loss curves, gradient norms per module and predictions."
     def __init__(self, conf, # a shipped config name, a YAML path, or a dict/DictConfig with `model`, `data` (and `train`) sections
