@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['pose_errors', 'reprojection_errors', 'TwoViewRefiner']
 
-# %% ../../nbs/33_models.two_view_refiner.ipynb #68c9ab96
+# %% ../../nbs/33_models.two_view_refiner.ipynb #556be9f1
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -16,7 +16,7 @@ from ..geometry.optimization import build_system, optimizer_step
 from ..geometry.losses import RobustLoss
 from ..geometry.interpolation import interpolate_tensor
 
-# %% ../../nbs/33_models.two_view_refiner.ipynb #aa0bb7d9
+# %% ../../nbs/33_models.two_view_refiner.ipynb #34c56815
 def pose_errors(T_est:Pose, # estimated poses from view 0 to view 1, batch shape (...)
                 T_gt:Pose, # ground-truth poses
                ) -> tuple: # rotation errors in degrees (...), position errors of camera 1 (...) in the units of t
@@ -33,7 +33,7 @@ def reprojection_errors(T_est:Pose, T_gt:Pose, # poses (B,) from view 0 to view 
     p_est, _ = camera.world2image(T_est * p3d)
     return (p_est - p_gt).norm(dim=-1), valid
 
-# %% ../../nbs/33_models.two_view_refiner.ipynb #92c45def
+# %% ../../nbs/33_models.two_view_refiner.ipynb #12da18ef
 class TwoViewRefiner(BaseModel):
     "Refine the relative pose of two views by Levenberg-Marquardt on a robust feature-metric cost, coarse to fine."
     default_conf = {
