@@ -6,7 +6,7 @@
 __all__ = ['default_train_conf', 'train_conf_doc', 'logger', 'RunConf', 'check_train_conf', 'build_optimizer', 'build_scheduler',
            'NonFiniteError', 'Trainer', 'evaluate', 'TrainResult', 'train', 'main']
 
-# %% ../nbs/41_train.ipynb #c3301dca
+# %% ../nbs/41_train.ipynb #ad8764dc
 import argparse, datetime, json, logging, math, os, re, signal, sys, threading, time
 from collections import defaultdict
 from contextlib import nullcontext
@@ -22,11 +22,11 @@ from .utils.conf import ConfigError, Configurable, load_conf, parse_overrides, m
 from .utils.tools import set_seed, get_rng_state, set_rng_state, fork_rng, AverageMetric, MedianMetric, RecallMetric
 from .utils.tensor import batch_to_device
 from .utils.experiments import (experiment_dir, save_checkpoint, load_checkpoint, last_checkpoint,
-                                      delete_old_checkpoints, capture_output, _exp_path)
+                                      delete_old_checkpoints, capture_output, find_checkpoint)
 from .datasets.base_dataset import get_dataset
 from .models.base_model import get_model
 
-# %% ../nbs/41_train.ipynb #9b424e4d
+# %% ../nbs/41_train.ipynb #71b11b14
 default_train_conf = {
     'seed': 0, 'epochs': 1,
     'optimizer': 'adam', 'optimizer_options': {}, 'lr': 0.001,
@@ -112,7 +112,7 @@ def check_train_conf(t:DictConfig):
             try: re.compile(v)
             except re.error as e: raise ConfigError(f"train.{k}: invalid regexp '{v}': {e}") from None
 
-# %% ../nbs/41_train.ipynb #b73cb5e8
+# %% ../nbs/41_train.ipynb #761e204e
 def build_optimizer(model:torch.nn.Module, t:DictConfig) -> torch.optim.Optimizer:
     "The optimizer of `train` conf `t`: trainable parameters (filtered by `opt_regexp`), grouped by `lr_scaling`."
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
@@ -149,7 +149,7 @@ def build_scheduler(opt:torch.optim.Optimizer, t:DictConfig):
         return torch.optim.lr_scheduler.SequentialLR(opt, subs, milestones=list(s.milestones))
     return _make_scheduler(opt, s.type, OmegaConf.to_container(s.options))
 
-# %% ../nbs/41_train.ipynb #ff49381d
+# %% ../nbs/41_train.ipynb #75aa2b74
 class NonFiniteError(RuntimeError):
     "Too many consecutive steps had a non-finite loss or gradient."
 
@@ -229,7 +229,7 @@ class Trainer:
         if self.scheduler is not None and s.get('scheduler') is not None: self.scheduler.load_state_dict(s['scheduler'])
         self.nonfinite = s.get('nonfinite', 0)
 
-# %% ../nbs/41_train.ipynb #ea0465e5
+# %% ../nbs/41_train.ipynb #41e50332
 def _gather_states(states:dict) -> list[dict]:
     if not (dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1): return [states]
     out = [None] * dist.get_world_size()
@@ -284,7 +284,7 @@ def evaluate(model:torch.nn.Module, loader, # a BaseModel and a loader of evalua
     model.train(was_training)
     return results, figures
 
-# %% ../nbs/41_train.ipynb #27f466c1
+# %% ../nbs/41_train.ipynb #b3dd9301
 class _StdoutHandler(logging.Handler):
     "A handler writing to the current `sys.stdout` (which `capture_output` may have replaced)."
     def emit(self, record):
@@ -298,7 +298,7 @@ if not any(isinstance(h, _StdoutHandler) for h in logger.handlers):
 
 def _fmt(d:dict) -> str: return ', '.join(f'{k} {v:.4g}' for k, v in d.items())
 
-# %% ../nbs/41_train.ipynb #1e4e92c4
+# %% ../nbs/41_train.ipynb #198ed1d3
 class _StopRequest:
     "Signal handlers turning the first SIGINT/SIGTERM into a stop request; the second SIGINT interrupts at once."
     def __init__(self): self.signum, self._old = None, {}
@@ -317,7 +317,7 @@ class _StopRequest:
     @property
     def requested(self) -> bool: return self.signum is not None
 
-# %% ../nbs/41_train.ipynb #c17130df
+# %% ../nbs/41_train.ipynb #f12c21d3
 def _dist_env() -> tuple[int, int, int]:
     "Rank, world size and local rank from torchrun's environment."
     return int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1)), int(os.environ.get('LOCAL_RANK', 0))
@@ -364,10 +364,8 @@ class _Run:
         else: self.device = torch.device(t.device)
 
     def _init_weights_path(self, name):
-        d = _exp_path(name)
-        p = d/'checkpoint_best.tar' if (d/'checkpoint_best.tar').exists() else last_checkpoint(d) if d.is_dir() else None
-        if p is None: raise ConfigError(f"train.load_experiment: experiment '{name}' not found or without checkpoint")
-        return p
+        try: return find_checkpoint(name)
+        except ConfigError as e: raise ConfigError(f'train.load_experiment: {e}') from None
 
     # ---------------------------------------------------------------- set-up
     def _build(self):
@@ -519,7 +517,7 @@ class _Run:
         if status == 'complete': logger.info(f'Finished experiment {self.name}: {_fmt(self.results)}')
         return self.dir, self.results, status, stop.signum
 
-# %% ../nbs/41_train.ipynb #ce60c1c2
+# %% ../nbs/41_train.ipynb #b230b344
 def train(conf=None, # a YAML path, the name of a shipped config, a dict or DictConfig (optional with `restore`)
           experiment:str='', # name of the experiment (its folder is `training_path()/experiment`)
           overfit:bool=False, # train and validate on the first training batch, looped
@@ -530,7 +528,7 @@ def train(conf=None, # a YAML path, the name of a shipped config, a dict or Dict
     path, results, status, _ = _Run(conf, experiment, overfit=overfit, restore=restore, overwrite=overwrite, overrides=overrides).run()
     return TrainResult(path, results)
 
-# %% ../nbs/41_train.ipynb #04688ca6
+# %% ../nbs/41_train.ipynb #1482a6ab
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         sys.stderr.write(f'{self.prog}: error: {message} (see {self.prog} --help)\n'); sys.exit(2)

@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['experiment_dir', 'save_checkpoint', 'load_checkpoint', 'list_checkpoints', 'last_checkpoint', 'list_experiments',
-           'delete_old_checkpoints', 'load_experiment', 'capture_output']
+           'delete_old_checkpoints', 'find_checkpoint', 'load_experiment', 'capture_output']
 
-# %% ../../nbs/40_utils.experiments.ipynb #ac182b08
+# %% ../../nbs/40_utils.experiments.ipynb #1f9c621c
 import os, re, sys, shutil, threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +15,7 @@ from omegaconf import OmegaConf, DictConfig
 from ..settings import training_path
 from .conf import ConfigError, merge_confs
 
-# %% ../../nbs/40_utils.experiments.ipynb #baae4a77
+# %% ../../nbs/40_utils.experiments.ipynb #006b94d8
 def experiment_dir(name:str, # experiment name, e.g. 'homography_v1' or 'group/run3'
                    root:Path|None=None) -> Path: # default: `training_path()`
     "The folder of experiment `name`; the name must stay inside the training folder."
@@ -23,11 +23,11 @@ def experiment_dir(name:str, # experiment name, e.g. 'homography_v1' or 'group/r
         raise ConfigError(f"Invalid experiment name {name!r}: use a relative name such as 'my_experiment'")
     return Path(root or training_path())/name
 
-def _exp_path(name:str|Path) -> Path:
-    "A `Path` or an absolute path is an experiment folder; a string is a name under `training_path()`."
-    return Path(name) if isinstance(name, Path) or Path(name).is_absolute() else experiment_dir(name)
+def _exp_path(name:str|Path, root:Path|None=None) -> Path:
+    "A `Path` or an absolute path is an experiment folder; a string is a name under `root` (default `training_path()`)."
+    return Path(name) if isinstance(name, Path) or Path(name).is_absolute() else experiment_dir(name, root)
 
-# %% ../../nbs/40_utils.experiments.ipynb #d04cbf5a
+# %% ../../nbs/40_utils.experiments.ipynb #2912b184
 def save_checkpoint(state:dict, path:Path):
     "Save `state` to `path` atomically (temporary file, fsync, rename)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,7 +50,7 @@ def load_checkpoint(path:Path, map_location='cpu') -> dict:
         raise ConfigError(f"Corrupt checkpoint '{path}': no model state in it")
     return ckpt
 
-# %% ../../nbs/40_utils.experiments.ipynb #f34e84ff
+# %% ../../nbs/40_utils.experiments.ipynb #5c10f551
 _ckpt_re = re.compile(r'^checkpoint_(\d+)_(\d+)\.tar$')
 
 def list_checkpoints(name:str|Path) -> list[Path]: # experiment name or folder
@@ -74,7 +74,23 @@ def delete_old_checkpoints(name:str|Path, keep_last:int):
     if keep_last is None or keep_last < 1: return
     for p in list_checkpoints(name)[:-keep_last]: p.unlink(missing_ok=True)
 
-# %% ../../nbs/40_utils.experiments.ipynb #44c478c2
+# %% ../../nbs/40_utils.experiments.ipynb #8775c502
+def find_checkpoint(name:str|Path, # experiment name (under `root`) or `Path` of its folder
+                    checkpoint:str|Path='best', # 'best' (else the last), 'last', or the path of a checkpoint file
+                    root:Path|None=None) -> Path: # default `training_path()`
+    "The checkpoint file of an experiment; a `ConfigError` names what is missing."
+    if checkpoint not in ('best', 'last'):
+        if not Path(checkpoint).is_file(): raise ConfigError(f"Checkpoint not found: '{checkpoint}'")
+        return Path(checkpoint)
+    d = _exp_path(name, root)
+    if not d.is_dir():
+        raise ConfigError(f"Experiment '{name}' not found: no folder {d} (experiments: {', '.join(list_experiments(d.parent)) or 'none'})")
+    best = d/'checkpoint_best.tar'
+    path = best if checkpoint == 'best' and best.is_file() else last_checkpoint(d)
+    if path is None: raise ConfigError(f"Experiment '{name}' has no checkpoint in {d}")
+    return path
+
+# %% ../../nbs/40_utils.experiments.ipynb #ddb4c8e2
 def load_experiment(name:str|Path, # experiment name (under `training_path()`) or `Path` of its folder
                     conf_overrides:dict|None=None, # merged over the model config
                     checkpoint:str|Path='best', # 'best', 'last' or the path of a checkpoint file
@@ -82,13 +98,7 @@ def load_experiment(name:str|Path, # experiment name (under `training_path()`) o
     "The trained model of an experiment, in eval mode."
     from pixlib.models.base_model import get_model
     d = _exp_path(name)
-    if not d.is_dir(): raise ConfigError(f"Experiment '{name}' not found in {training_path()} (experiments: {', '.join(list_experiments()) or 'none'})")
-    if checkpoint == 'best':
-        path = d/'checkpoint_best.tar'
-        if not path.exists(): path = last_checkpoint(d)
-    elif checkpoint == 'last': path = last_checkpoint(d)
-    else: path = Path(checkpoint)
-    if path is None: raise ConfigError(f"Experiment '{name}' has no checkpoint")
+    path = find_checkpoint(d, checkpoint)
     ckpt = load_checkpoint(path, map_location=map_location)
     conf = OmegaConf.create(ckpt['conf']) if 'conf' in ckpt else OmegaConf.load(d/'config.yaml')
     model_conf = merge_confs(conf.model, conf_overrides or {})
@@ -98,7 +108,7 @@ def load_experiment(name:str|Path, # experiment name (under `training_path()`) o
         raise ConfigError(f"Checkpoint '{path}' does not fit model {type(model).__name__}: missing {missing[:5]}, unexpected {unexpected[:5]}")
     return model.eval()
 
-# %% ../../nbs/40_utils.experiments.ipynb #4834b971
+# %% ../../nbs/40_utils.experiments.ipynb #9cf20d79
 class _Tee:
     "A text stream writing to a console stream and to a log file."
     def __init__(self, stream, log): self.stream, self.log, self._lock = stream, log, threading.Lock()

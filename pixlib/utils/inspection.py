@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from omegaconf import OmegaConf, DictConfig
 from .conf import ConfigError, merge_confs
-from .experiments import experiment_dir, list_experiments, list_checkpoints, load_checkpoint, load_experiment
+from .experiments import list_experiments, list_checkpoints, load_checkpoint, load_experiment, _exp_path
 
 # %% ../../nbs/52_utils.inspection.ipynb #f94e03d6
 def _fmt(v) -> str:
@@ -48,13 +48,8 @@ class Table(list):
         return f'<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 # %% ../../nbs/52_utils.inspection.ipynb #dceb9364
-def _exp(name, root=None) -> Path:
-    "The folder of an experiment: a `Path` or absolute path as is, else `name` under `root` (default `training_path()`)."
-    if isinstance(name, Path) or Path(name).is_absolute(): return Path(name)
-    return experiment_dir(name, root)
-
 def _load_conf(name, root=None) -> DictConfig:
-    d = _exp(name, root)
+    d = _exp_path(name, root)
     if not (d/'config.yaml').is_file(): raise ConfigError(f"Experiment '{name}' not found: no {d/'config.yaml'}")
     return OmegaConf.load(d/'config.yaml')
 
@@ -62,7 +57,7 @@ def experiment_info(name:str|Path, # experiment name (under `root`) or folder
                     root:Path|None=None, # default `training_path()`
                    ) -> dict:
     "Model, dataset, progress (epoch and step of the last checkpoint), best validation result and all `results` at the best checkpoint."
-    d, conf = _exp(name, root), _load_conf(name, root)
+    d, conf = _exp_path(name, root), _load_conf(name, root)
     t = conf.get('train', {})
     info = {'experiment': str(name), 'model': conf.get('model', {}).get('name'), 'dataset': conf.get('data', {}).get('name'),
             'epoch': None, 'step': None, 'best_key': t.get('best_key', 'loss/total'), 'best': None, 'best_step': None, 'results': {}}
@@ -151,7 +146,7 @@ def read_scalars(name:str|Path, # experiment name (under `root`) or folder
                 ) -> dict: # {tag: (steps (N,) int array, values (N,) float array)}
     "The scalars an experiment logged to TensorBoard, read from its event files (the last value of a repeated step wins)."
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-    d = _exp(name, root)
+    d = _exp_path(name, root)
     if not d.is_dir(): raise ConfigError(f"Experiment '{name}' not found: no folder {d}")
     acc = EventAccumulator(str(d), size_guidance={'scalars': 0})
     acc.Reload()
@@ -218,7 +213,7 @@ def show_predictions(name:str|Path, # experiment name (under `root`) or folder
     from pixlib.datasets.base_dataset import get_dataset
     from pixlib.utils.tensor import batch_to_device
     from pixlib.models.base_model import BaseModel
-    d, conf = _exp(name, root), _load_conf(name, root)
+    d, conf = _exp_path(name, root), _load_conf(name, root)
     model = load_experiment(d, conf_overrides=model_overrides, checkpoint=checkpoint, map_location=device or 'cpu')
     if getattr(type(model), 'visualize', BaseModel.visualize) is BaseModel.visualize:
         raise ConfigError(f'{type(model).__name__} does not override BaseModel.visualize: it draws nothing')
