@@ -68,7 +68,7 @@ def build(force=False):
     out = cfg.config_path/cfg.doc_path
     if out.exists(): shutil.rmtree(out)
     out.mkdir(parents=True)
-    html_ex = _exporter(HTMLExporter, template_name='lab')
+    html_ex = _exporter(HTMLExporter, template_name='lab', exclude_input_prompt=True, exclude_output_prompt=True)
     pages = []
     for nbp in sorted(proc.rglob('*.ipynb')):
         rel = nbp.relative_to(proc)
