@@ -6,7 +6,7 @@
 __all__ = ['sample_rng', 'sample_generator', 'EpochDataset', 'EpochSampler', 'LoopSampler', 'EpochLoader', 'BaseDataset',
            'get_dataset', 'epoch_batches']
 
-# %% ../../nbs/20_datasets.base_dataset.ipynb #75cd6fc2
+# %% ../../nbs/20_datasets.base_dataset.ipynb #e1e4f024
 import random, signal
 import numpy as np
 import torch
@@ -14,7 +14,7 @@ from torch.utils.data import Dataset, Sampler
 from ..utils.conf import Configurable, ConfigError, get_class
 from ..utils.tensor import collate
 
-# %% ../../nbs/20_datasets.base_dataset.ipynb #0d5df341
+# %% ../../nbs/20_datasets.base_dataset.ipynb #70bf840a
 def _derive_seed(*ints) -> int:
     "A 63-bit seed derived from a tuple of non-negative integers (numpy's SeedSequence hashing)."
     return int(np.random.SeedSequence([int(i) for i in ints]).generate_state(2, np.uint32).astype(np.uint64)
@@ -28,7 +28,7 @@ def sample_generator(seed:int, epoch:int, index:int) -> torch.Generator:
     "torch generator (CPU) for sample `index` of `epoch`: a pure function of (seed, epoch, index)."
     return torch.Generator().manual_seed(_derive_seed(seed, epoch, index, 1))
 
-# %% ../../nbs/20_datasets.base_dataset.ipynb #70d65e31
+# %% ../../nbs/20_datasets.base_dataset.ipynb #3caabf00
 class EpochDataset(Dataset):
     "A torch Dataset that knows its seed and the current epoch, and gives per-sample generators."
     seed, epoch = 0, 0
@@ -36,7 +36,7 @@ class EpochDataset(Dataset):
     def rng(self, index:int) -> np.random.Generator: return sample_rng(self.seed, self.epoch, index)
     def generator(self, index:int) -> torch.Generator: return sample_generator(self.seed, self.epoch, index)
 
-# %% ../../nbs/20_datasets.base_dataset.ipynb #5da597f5
+# %% ../../nbs/20_datasets.base_dataset.ipynb #5c68b358
 class EpochSampler(Sampler):
     "Indices of one split for one process: seeded shuffling per epoch, sharding, and a start offset to resume."
     def __init__(self, n:int, # number of samples in the split
@@ -59,7 +59,7 @@ class EpochSampler(Sampler):
     def __iter__(self): return iter(self.indices()[self.start:])
     def __len__(self): return max(len(self.indices()) - self.start, 0)
 
-# %% ../../nbs/20_datasets.base_dataset.ipynb #366dfdd2
+# %% ../../nbs/20_datasets.base_dataset.ipynb #68f88131
 class LoopSampler(Sampler):
     "Yields 0..loop_size-1 repeatedly, `total` indices in all (the overfit mode)."
     def __init__(self, loop_size:int, total:int): self.loop_size, self.total, self.start = loop_size, total, 0
@@ -67,7 +67,7 @@ class LoopSampler(Sampler):
     def __iter__(self): return (i % self.loop_size for i in range(self.start, self.total))
     def __len__(self): return max(self.total - self.start, 0)
 
-# %% ../../nbs/20_datasets.base_dataset.ipynb #d32987d9
+# %% ../../nbs/20_datasets.base_dataset.ipynb #7e3e00c3
 def _worker_init(worker_id:int):
     "Seed python and numpy in a worker from torch's per-worker seed; leave Ctrl+C to the main process."
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # the trainer stops gracefully; workers must not die first
@@ -89,7 +89,7 @@ class EpochLoader(torch.utils.data.DataLoader):
         if hasattr(self.dataset, 'set_epoch') and not self.fixed_epoch: self.dataset.set_epoch(epoch)
         self.generator.manual_seed(_derive_seed(self.seed, epoch, start_batch, 2))
 
-# %% ../../nbs/20_datasets.base_dataset.ipynb #db1d219b
+# %% ../../nbs/20_datasets.base_dataset.ipynb #eb3670c9
 class BaseDataset(Configurable):
     "Base of pixlib datasets: strict config, loaders per split, overfit loader, distributed sampling."
     _conf_owner = 'dataset'
@@ -149,12 +149,12 @@ class BaseDataset(Configurable):
         total = len(ds) // bs * bs if split == 'train' else bs
         return self._loader(ds, 'train', LoopSampler(bs, total), fixed_epoch=True)
 
-# %% ../../nbs/20_datasets.base_dataset.ipynb #e16f4ddd
+# %% ../../nbs/20_datasets.base_dataset.ipynb #a579a7cf
 def get_dataset(name:str) -> type: # short name, dotted module path, optionally .ClassName, or file.py[:ClassName]
     "The dataset class `name` refers to (see `pixlib.utils.conf.get_class`)."
     return get_class(name, BaseDataset, 'pixlib.datasets')
 
-# %% ../../nbs/20_datasets.base_dataset.ipynb #a562f574
+# %% ../../nbs/20_datasets.base_dataset.ipynb #0169aab7
 def epoch_batches(loader:EpochLoader, epoch:int, start_batch:int=0) -> list:
     "All the batches of one epoch of `loader` (for tests and inspection)."
     loader.set_epoch(epoch, start_batch)
