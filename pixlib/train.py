@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['default_train_conf', 'train_conf_doc', 'logger', 'RunConf', 'check_train_conf', 'build_optimizer', 'build_scheduler',
-           'NonFiniteError', 'Trainer', 'evaluate', 'TrainResult', 'train', 'main']
+           'NonFiniteError', 'Trainer', 'evaluate', 'check_run_conf', 'run_device', 'TrainResult', 'train', 'main']
 
-# %% ../nbs/41_train.ipynb #ad8764dc
+# %% ../nbs/41_train.ipynb #7b083bbf
 import argparse, datetime, json, logging, math, os, re, signal, sys, threading, time
 from collections import defaultdict
 from contextlib import nullcontext
@@ -26,7 +26,7 @@ from .utils.experiments import (experiment_dir, save_checkpoint, load_checkpoint
 from .datasets.base_dataset import get_dataset
 from .models.base_model import get_model
 
-# %% ../nbs/41_train.ipynb #71b11b14
+# %% ../nbs/41_train.ipynb #97a49490
 default_train_conf = {
     'seed': 0, 'epochs': 1,
     'optimizer': 'adam', 'optimizer_options': {}, 'lr': 0.001,
@@ -112,7 +112,7 @@ def check_train_conf(t:DictConfig):
             try: re.compile(v)
             except re.error as e: raise ConfigError(f"train.{k}: invalid regexp '{v}': {e}") from None
 
-# %% ../nbs/41_train.ipynb #761e204e
+# %% ../nbs/41_train.ipynb #e968b0bc
 def build_optimizer(model:torch.nn.Module, t:DictConfig) -> torch.optim.Optimizer:
     "The optimizer of `train` conf `t`: trainable parameters (filtered by `opt_regexp`), grouped by `lr_scaling`."
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
@@ -149,7 +149,7 @@ def build_scheduler(opt:torch.optim.Optimizer, t:DictConfig):
         return torch.optim.lr_scheduler.SequentialLR(opt, subs, milestones=list(s.milestones))
     return _make_scheduler(opt, s.type, OmegaConf.to_container(s.options))
 
-# %% ../nbs/41_train.ipynb #75aa2b74
+# %% ../nbs/41_train.ipynb #f0b44026
 class NonFiniteError(RuntimeError):
     "Too many consecutive steps had a non-finite loss or gradient."
 
@@ -229,7 +229,7 @@ class Trainer:
         if self.scheduler is not None and s.get('scheduler') is not None: self.scheduler.load_state_dict(s['scheduler'])
         self.nonfinite = s.get('nonfinite', 0)
 
-# %% ../nbs/41_train.ipynb #41e50332
+# %% ../nbs/41_train.ipynb #09d79c7c
 def _gather_states(states:dict) -> list[dict]:
     if not (dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1): return [states]
     out = [None] * dist.get_world_size()
@@ -284,7 +284,7 @@ def evaluate(model:torch.nn.Module, loader, # a BaseModel and a loader of evalua
     model.train(was_training)
     return results, figures
 
-# %% ../nbs/41_train.ipynb #b3dd9301
+# %% ../nbs/41_train.ipynb #104810bb
 class _StdoutHandler(logging.Handler):
     "A handler writing to the current `sys.stdout` (which `capture_output` may have replaced)."
     def emit(self, record):
@@ -298,7 +298,7 @@ if not any(isinstance(h, _StdoutHandler) for h in logger.handlers):
 
 def _fmt(d:dict) -> str: return ', '.join(f'{k} {v:.4g}' for k, v in d.items())
 
-# %% ../nbs/41_train.ipynb #198ed1d3
+# %% ../nbs/41_train.ipynb #4b1522ea
 class _StopRequest:
     "Signal handlers turning the first SIGINT/SIGTERM into a stop request; the second SIGINT interrupts at once."
     def __init__(self): self.signum, self._old = None, {}
@@ -317,7 +317,7 @@ class _StopRequest:
     @property
     def requested(self) -> bool: return self.signum is not None
 
-# %% ../nbs/41_train.ipynb #f12c21d3
+# %% ../nbs/41_train.ipynb #647f48af
 def _dist_env() -> tuple[int, int, int]:
     "Rank, world size and local rank from torchrun's environment."
     return int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1)), int(os.environ.get('LOCAL_RANK', 0))
@@ -327,6 +327,22 @@ def _to_conf(conf) -> DictConfig:
     if isinstance(conf, (str, Path)): return load_conf(conf)
     if isinstance(conf, (dict, DictConfig)): return OmegaConf.create(conf) if isinstance(conf, dict) else conf
     raise ConfigError(f'conf must be a path, a config name or a dict, not {type(conf).__name__}')
+
+def check_run_conf(conf, # a YAML path, the name of a shipped config, a dict or a DictConfig
+                   overrides:list[str]=()) -> tuple[DictConfig, type, type]: # dotted `key=value` overrides
+    "Merge `overrides` over a run config and check every section (train here, data and model by their classes); returns (conf, dataset class, model class)."
+    conf = RunConf.build_conf(merge_confs(_to_conf(conf), parse_overrides(list(overrides))))
+    check_train_conf(conf.train)
+    for section in ('data', 'model'):
+        if conf[section].get('name') is None: raise ConfigError(f'{section}.name is missing: the {section} to use')
+    data_cls, model_cls = get_dataset(conf.data.name), get_model(conf.model.name)
+    data_cls.build_conf(conf.data); model_cls.build_conf(conf.model)
+    return conf, data_cls, model_cls
+
+def run_device(t:DictConfig, local_rank:int=0) -> torch.device: # the `train` section, and the GPU index of this process
+    "The device of a run: `train.device`, else this process's GPU if there is one, else the CPU."
+    if t.device is not None: return torch.device(t.device)
+    return torch.device(f'cuda:{local_rank}' if torch.cuda.is_available() else 'cpu')
 
 class TrainResult(NamedTuple):
     "Where the experiment lives and its final validation results."
@@ -352,16 +368,10 @@ class _Run:
             if self.dir.exists() and not overwrite:
                 raise ConfigError(f"Experiment '{experiment}' already exists in {self.dir.parent}: use --restore to continue it or --overwrite to start it over")
         self.overwrite = overwrite and self.dir.exists()
-        self.conf = RunConf.build_conf(merge_confs(base, parse_overrides(list(overrides))))
+        self.conf, self.data_cls, self.model_cls = check_run_conf(base, overrides)
         t = self.t = self.conf.train
-        check_train_conf(t)
-        for section, getter in (('data', get_dataset), ('model', get_model)):
-            if self.conf[section].get('name') is None: raise ConfigError(f'{section}.name is missing: the {section} to use')
-        self.data_cls, self.model_cls = get_dataset(self.conf.data.name), get_model(self.conf.model.name)
-        self.data_cls.build_conf(self.conf.data); self.model_cls.build_conf(self.conf.model)
         if t.load_experiment and not restore: self.init_path = self._init_weights_path(t.load_experiment)
-        if t.device is None: self.device = torch.device(f'cuda:{self.local_rank}' if torch.cuda.is_available() else 'cpu')
-        else: self.device = torch.device(t.device)
+        self.device = run_device(t, self.local_rank)
 
     def _init_weights_path(self, name):
         try: return find_checkpoint(name)
@@ -517,7 +527,7 @@ class _Run:
         if status == 'complete': logger.info(f'Finished experiment {self.name}: {_fmt(self.results)}')
         return self.dir, self.results, status, stop.signum
 
-# %% ../nbs/41_train.ipynb #b230b344
+# %% ../nbs/41_train.ipynb #dd75e126
 def train(conf=None, # a YAML path, the name of a shipped config, a dict or DictConfig (optional with `restore`)
           experiment:str='', # name of the experiment (its folder is `training_path()/experiment`)
           overfit:bool=False, # train and validate on the first training batch, looped
@@ -528,7 +538,7 @@ def train(conf=None, # a YAML path, the name of a shipped config, a dict or Dict
     path, results, status, _ = _Run(conf, experiment, overfit=overfit, restore=restore, overwrite=overwrite, overrides=overrides).run()
     return TrainResult(path, results)
 
-# %% ../nbs/41_train.ipynb #1482a6ab
+# %% ../nbs/41_train.ipynb #24c99012
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         sys.stderr.write(f'{self.prog}: error: {message} (see {self.prog} --help)\n'); sys.exit(2)

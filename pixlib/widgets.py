@@ -17,12 +17,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from omegaconf import OmegaConf, DictConfig
-from .utils.conf import ConfigError, load_conf, merge_confs, parse_overrides
 from .utils.tools import set_seed, fork_rng
 from .utils.tensor import batch_to_device
 from .datasets.base_dataset import get_dataset
 from .models.base_model import get_model
-from .train import RunConf, Trainer, check_train_conf
+from .train import Trainer, check_run_conf, run_device
 
 # %% ../nbs/51_widgets.ipynb #10971686
 def _png(fig, dpi=80) -> bytes:
@@ -39,16 +38,9 @@ def _log_scale(values) -> bool:
     return len(v) > 1 and bool((v > 0).all()) and v.max() / v.min() > 10
 
 def _as_conf(conf, overrides=()) -> DictConfig:
-    if isinstance(conf, (str, Path)): conf = load_conf(conf)
-    elif isinstance(conf, dict): conf = OmegaConf.create(conf)
-    elif not isinstance(conf, DictConfig):
-        raise ConfigError(f'conf must be a config name, a YAML path or a dict, not {type(conf).__name__}')
-    conf = RunConf.build_conf(merge_confs(conf, parse_overrides(list(overrides))))
-    check_train_conf(conf.train)
-    for section in ('data', 'model'):
-        if conf[section].get('name') is None: raise ConfigError(f'{section}.name is missing: the {section} to use')
-    full = {'data': get_dataset(conf.data.name).build_conf(conf.data), 'model': get_model(conf.model.name).build_conf(conf.model),
-            'train': conf.train}   # every key, defaults included, checked by its owner
+    "The run config, checked as the trainer checks it, with every key of every section (defaults included) for display."
+    conf, data_cls, model_cls = check_run_conf(conf, overrides)
+    full = {'data': data_cls.build_conf(conf.data), 'model': model_cls.build_conf(conf.model), 'train': conf.train}
     full = OmegaConf.create({k: OmegaConf.to_container(v) for k, v in full.items()})
     OmegaConf.set_readonly(full, True)
     return full
@@ -63,7 +55,7 @@ class OverfitWidget:
         self.conf = _as_conf(conf, overrides)
         self.config_yaml = OmegaConf.to_yaml(self.conf)
         t = self.conf.train
-        self.device = torch.device(t.device) if t.device else torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+        self.device = run_device(t)
         self.data_cls, self.model_cls = get_dataset(self.conf.data.name), get_model(self.conf.model.name)
         self.dataset = self.data_cls(self.conf.data)
         self.batch = batch_to_device(next(iter(self.dataset.get_overfit_loader('train'))), self.device)
