@@ -15,13 +15,14 @@ from ..geometry.wrappers import Pose, Camera
 from ..geometry.optimization import build_system, optimizer_step
 from ..geometry.losses import RobustLoss
 from ..geometry.interpolation import interpolate_tensor
+from ..geometry.epipolar import relative_pose_error
 
 # %% ../../nbs/33_models.two_view_refiner.ipynb #34c56815
 def pose_errors(T_est:Pose, # estimated poses from view 0 to view 1, batch shape (...)
                 T_gt:Pose, # ground-truth poses
                ) -> tuple: # rotation errors in degrees (...), position errors of camera 1 (...) in the units of t
     "Rotation error (angle of `R_est^T R_gt`) and error of the position of camera 1 in view 0's frame."
-    dR, _ = Pose.from_Rt(T_est.R.transpose(-1, -2) @ T_gt.R, torch.zeros_like(T_gt.t)).magnitude()
+    dR, _ = relative_pose_error(T_est, T_gt)
     return dR, (T_est.inv().t - T_gt.inv().t).norm(dim=-1)
 
 def reprojection_errors(T_est:Pose, T_gt:Pose, # poses (B,) from view 0 to view 1
