@@ -12,11 +12,12 @@ removed, show_doc cells executed), then rendered with nbconvert, honouring the Q
 import argparse, ast, html, importlib, inspect, json, re, shutil, sys
 from pathlib import Path
 
+from urllib.parse import urljoin, unquote
+
 import nbformat, yaml
 from nbconvert import HTMLExporter, MarkdownExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 from nbdev.config import get_config
-from nbdev.serve import proc_nbs
 from nbdev.doclinks import _nbpath2html
 
 _re_opt = re.compile(r'^\s*#\|\s*([\w-]+)\s*(?::\s*(.*?))?\s*$')
@@ -62,28 +63,126 @@ def _exporter(cls, **kw):
     return ex
 
 
+def _process(force=False):
+    "nbdev's processing of the notebooks (as `nbdev.serve.proc_nbs`), one notebook at a time with a line of progress each."
+    import time, nbdev.serve as serve, nbdev.serve_drv as drv
+    from nbdev.doclinks import nbglob
+    cfg = get_config()
+    cache, path = cfg.config_path/'_proc', Path(cfg.nbs_path)
+    files = nbglob(path, func=Path, file_glob='', file_re='')
+    for extra in ('_quarto.yml', '_brand.yml'):
+        if (path/extra).exists(): files.append(path/extra)
+    chk_mtime = max(cfg.config_file.stat().st_mtime, Path(serve.__file__).stat().st_mtime)
+    cache.mkdir(parents=True, exist_ok=True)
+    if force or cache.stat().st_mtime < chk_mtime: shutil.rmtree(cache); cache.mkdir(parents=True)
+    todo = [o for o in files.map(serve._proc_file, mtime=cache.stat().st_mtime, cache=cache, path=path) if o]
+    for i, o in enumerate(todo):
+        t0 = time.time()
+        drv.main(o)
+        print(f'[{i+1}/{len(todo)}] processed {o[0].relative_to(path)} ({time.time() - t0:.1f} s)', flush=True)
+    cache.touch()
+    return cache
+
+
+_re_href = re.compile(r'(href|src)="([^"]*)"')
+
+
+def _section(rel):
+    "The sidebar section of a page: home, tutorials, benchmarks or API."
+    if rel == 'index.html': return 'Home'
+    return {'tutorials': 'Tutorials', 'benchmarks': 'Benchmarks'}.get(rel.split('/')[0] if '/' in rel else '', 'API')
+
+
+def _relink(body, rel, pages, site, ids):
+    """Links of page `rel` made local: the published site's pages, notebooks (`.ipynb`, also under `nbs/` as the README
+    writes them) and folders point to the built pages; anchors match the ids of the target page whatever their case."""
+    up = '../' * rel.count('/')
+    def local(tgt, anchor):
+        if tgt not in pages: return None
+        a = ids[tgt].get(anchor.lower()) if anchor else None
+        return up + tgt + (f'#{a}' if a else '')
+    def fix(m):
+        attr, url = m.groups()
+        tgt, _, anchor = url.partition('#')
+        new = None
+        if url.startswith(site): new = local(tgt[len(site):], anchor)
+        elif url.startswith('#') and anchor: new = '#' + ids[rel].get(anchor.lower(), anchor)
+        elif not re.match(r'^[a-z]+:|^/', url) and tgt:
+            t = (Path(rel).parent/tgt).as_posix().lstrip('./')
+            t = t[4:] if t.startswith('nbs/') else t
+            if t.endswith('.ipynb'): new = local(Path(_nbpath2html(Path(t))).as_posix(), anchor)
+            elif t.rstrip('/') in ('', 'nbs', 'benchmarks', 'tutorials'): new = up + 'contents.html'
+        return f'{attr}="{new}"' if new is not None else m.group(0)
+    return _re_href.sub(fix, body)
+
+
+_css = ('<style>body{margin-left:16rem}nav.pixlib-side{position:fixed;top:0;left:0;bottom:0;width:15rem;overflow-y:auto;'
+        'padding:1rem;background:#f7f7f7;border-right:1px solid #ddd;font:14px/1.4 sans-serif}nav.pixlib-side h4{margin:.8rem 0 .2rem}'
+        'nav.pixlib-side ul{list-style:none;padding-left:.5rem;margin:0}nav.pixlib-side a.current{font-weight:bold}</style>')
+
+
+def _sidebar(rel, pages):
+    "A fixed sidebar linking every page, grouped by section, from page `rel`."
+    up, groups = '../' * rel.count('/'), {}
+    for p, t in pages.items(): groups.setdefault(_section(p), []).append((p, t))
+    out = [f'<nav class="pixlib-side"><b><a href="{up}index.html">pixlib</a></b> · <a href="{up}contents.html">contents</a>']
+    for sec in ('Home', 'Tutorials', 'API', 'Benchmarks'):
+        if sec not in groups or sec == 'Home': continue
+        out.append(f'<h4>{sec}</h4><ul>')
+        out += [f'<li><a href="{up}{p}"' + (' class="current"' if p == rel else '') + f'>{html.escape(t)}</a></li>' for p, t in groups[sec]]
+        out.append('</ul>')
+    return _css + '\n'.join(out) + '</nav>'
+
+
 def build(force=False):
     cfg = get_config()
-    proc = Path(proc_nbs(force=force, n_workers=0))
+    proc = _process(force=force)
     out = cfg.config_path/cfg.doc_path
     if out.exists(): shutil.rmtree(out)
     out.mkdir(parents=True)
     html_ex = _exporter(HTMLExporter, template_name='lab', exclude_input_prompt=True, exclude_output_prompt=True)
-    pages = []
+    bodies = {}
     for nbp in sorted(proc.rglob('*.ipynb')):
         rel = nbp.relative_to(proc)
         if any(p.startswith(('.', '_')) for p in rel.parts): continue
         nb = _prepare(nbformat.read(nbp, as_version=4))
         body, _ = html_ex.from_notebook_node(nb)
-        dest = out/_nbpath2html(rel)
+        title = next((c.source.splitlines()[0].lstrip('# ') for c in nb.cells if c.cell_type == 'markdown' and c.source.startswith('# ')), rel.stem)
+        bodies[Path(_nbpath2html(rel)).as_posix()] = (title, body)
+        print(f'rendered {rel}', flush=True)
+    pages = {p: t for p, (t, _) in sorted(bodies.items(), key=lambda x: (x[0] != 'index.html', x[0]))}
+    ids = {p: {i.lower(): i for i in re.findall(r'\bid="([^"]+)"', b)} for p, (_, b) in bodies.items()}
+    site = urljoin(cfg.doc_host + '/', cfg.doc_baseurl).rstrip('/') + '/'
+    for rel, (title, body) in bodies.items():
+        body = _relink(body, rel, pages, site, ids)
+        body = re.sub(r'(<body[^>]*>)', lambda m: m.group(1) + _sidebar(rel, pages), body, count=1)
+        dest = out/rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_text(body, encoding='utf-8')
-        title = next((c.source.splitlines()[0].lstrip('# ') for c in nb.cells if c.cell_type == 'markdown' and c.source.startswith('# ')), rel.stem)
-        pages.append((dest.relative_to(out).as_posix(), title))
-    links = '\n'.join(f'<li><a href="{p}">{html.escape(t)}</a> <small>({p})</small></li>' for p, t in pages)
-    (out/'contents.html').write_text(f'<html><body><h1>{html.escape(cfg.title)}</h1><ul>\n{links}\n</ul></body></html>', encoding='utf-8')
+    links = '\n'.join(f'<li><a href="{p}">{html.escape(t)}</a> <small>({p})</small></li>' for p, t in pages.items())
+    (out/'contents.html').write_text(f'<html><head><meta charset="utf-8"><title>{html.escape(cfg.title)}: contents</title></head>'
+                                     f'<body>{_sidebar("contents.html", pages)}<h1>{html.escape(cfg.title)}</h1><ul>\n{links}\n</ul></body></html>', encoding='utf-8')
     print(f'built {len(pages)} pages in {out}')
     return proc, out
+
+
+def check_links(out):
+    "Every local link (href/src) of every built page resolves to a file, and its anchor to an id in that file."
+    bad, n, ids = [], 0, {}
+    def anchors(f):
+        if f not in ids: ids[f] = set(re.findall(r'\bid="([^"]+)"', f.read_text(encoding='utf-8')))
+        return ids[f]
+    for page in sorted(out.rglob('*.html')):
+        for _, url in _re_href.findall(page.read_text(encoding='utf-8')):
+            if re.match(r'^[a-z]+:|^//', url) or not url: continue
+            n += 1
+            tgt, _, anchor = url.partition('#')
+            f = (page.parent/tgt).resolve() if tgt else page
+            if not f.is_file(): bad.append(f'{page.relative_to(out)}: broken link {url}')
+            elif anchor and f.suffix == '.html' and unquote(anchor) not in anchors(f): bad.append(f'{page.relative_to(out)}: no anchor #{anchor} in {tgt or page.name}')
+    if bad:
+        print('\n'.join(bad)); sys.exit(1)
+    print(f'link check: {n} local links in {len(list(out.rglob("*.html")))} pages, all resolve')
 
 
 def readme(proc):
@@ -131,4 +230,4 @@ if __name__ == '__main__':
     a = ap.parse_args()
     proc, out = build(force=a.force)
     if a.readme: readme(proc)
-    if a.check: check(out)
+    if a.check: check(out); check_links(out)
