@@ -150,7 +150,7 @@ def build(force=False):
         title = next((c.source.splitlines()[0].lstrip('# ') for c in nb.cells if c.cell_type == 'markdown' and c.source.startswith('# ')), rel.stem)
         bodies[Path(_nbpath2html(rel)).as_posix()] = (title, body)
         print(f'rendered {rel}', flush=True)
-    pages = {p: t for p, (t, _) in sorted(bodies.items(), key=lambda x: (x[0] != 'index.html', x[0]))}
+    pages = {p: t for p, (t, _) in sorted(bodies.items(), key=lambda x: x[0] != 'index.html')}   # notebook order
     ids = {p: {i.lower(): i for i in re.findall(r'\bid="([^"]+)"', b)} for p, (_, b) in bodies.items()}
     site = urljoin(cfg.doc_host + '/', cfg.doc_baseurl).rstrip('/') + '/'
     for rel, (title, body) in bodies.items():
