@@ -319,11 +319,14 @@ class Camera(TensorWrapper):
         fx, fy, cx, cy = self._data[..., 2:6].unbind(-1)
         return torch.stack([fx, z, cx, z, fy, cy, z, z, o], -1).unflatten(-1, (3, 3))
 
-    def scale(self, scales):  # float, (sx, sy), or tensor (..., 1|2) broadcasting with the batch shape
+    def scale(self, scales):  # a number, (sx, sy) for all cameras, or one scale per camera: (..., 1) or (..., 2)
         "Camera of the image resized by `scales` (size * s; pixel centres stay pixel centres: c' = (c + 0.5) s - 0.5)."
         s, = _as_tensors(scales) if not isinstance(scales, torch.Tensor) else (scales,)
         s = s.to(self._data)
         if s.dim() == 0: s = s[None]
+        if s.shape[-1] not in (1, 2) or (s.dim() == 1 and s.shape[0] != 2 and s.numel() != 1):
+            raise ValueError(f'Camera.scale: scales of shape {tuple(s.shape)} are ambiguous; give a number, (sx, sy) for all '
+                             'cameras, or one scale per camera as (..., 1) or (..., 2), e.g. s[:, None] for (B,) scales')
         d = self._data
         batch = torch.broadcast_shapes(d.shape[:-1], s.shape[:-1])
         d = d.expand(batch + d.shape[-1:])
