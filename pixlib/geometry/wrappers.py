@@ -359,7 +359,7 @@ class Camera(TensorWrapper):
         return J_distort_points(pts, self.dist)
 
     def undistort(self, pts,  # (..., N, 2) distorted normalized points
-                  iters=10):  # Newton iterations, see `undistort_points`
+                  iters=20):  # Newton iterations, see `undistort_points`
         "Remove the lens distortion; returns (points (..., N, 2), valid (..., N))."
         return undistort_points(pts, self.dist, iters)
 
