@@ -166,7 +166,7 @@ def _check_dist(dist):
         raise ValueError(f'Expected 0, 2 or 4 distortion parameters (k1, k2, p1, p2), got {dist.shape[-1]}')
 
 
-# %% ../../nbs/10_geometry.utils.ipynb #51578f19
+# %% ../../nbs/10_geometry.utils.ipynb #e70339bf
 R2_MAX = 1e4  # squared radius beyond which a point is never valid: 100 on the normalized plane, 89.4 degrees off the axis
 _functorch_active = getattr(torch._C, '_are_functorch_transforms_active', lambda: True)
 
@@ -193,7 +193,7 @@ def _distort_fwd(pts, dist, lim):
     return out, valid
 
 
-# %% ../../nbs/10_geometry.utils.ipynb #26f405f2
+# %% ../../nbs/10_geometry.utils.ipynb #6bfcc00a
 def _distort_vjp(pts, dist, lim, grad):
     "Gradients of `_distort_fwd` wrt the points and the parameters, by differentiable operations (double backward works)."
     ok = ((pts * pts).sum(-1) < lim)[..., None]
@@ -228,7 +228,7 @@ class _Distort(torch.autograd.Function):
         return *_distort_vjp(*ctx.saved_tensors, grad), None
 
 
-# %% ../../nbs/10_geometry.utils.ipynb #de30e372
+# %% ../../nbs/10_geometry.utils.ipynb #05bd1f27
 def _distort(pts, dist):
     "The distortion polynomial alone (no validity, no clamping): distorted points (..., N, 2) and r^2; dist (..., 1, 2|4)."
     x, y = pts[..., 0], pts[..., 1]

@@ -10,7 +10,7 @@ import functools
 import numpy as np
 import torch
 from .utils import (to_homogeneous, skew_symmetric, so3exp_map, so3log_map, qvec2rotmat,
-                                   project, J_project, distort_points, J_distort_points, undistort_points)
+                                   project, J_project, distort_points, J_distort_points, undistort_points, _functorch_active)
 
 # %% ../../nbs/11_geometry.wrappers.ipynb #ee860c35
 def _batch_index(index):
@@ -385,7 +385,8 @@ class Camera(TensorWrapper):
         "Project points to pixels; returns (p2d (..., N, 2), valid (..., N): in front, undistortable, inside the image)."
         p2d, visible = self.project(p3d)
         p2d, mask = self.distort(p2d)
-        p2d = self.denormalize(p2d)
+        if p2d.requires_grad or self._data.requires_grad or _functorch_active(): p2d = self.denormalize(p2d)
+        else: p2d = p2d.mul_(self.f[..., None, :]).add_(self.c[..., None, :])  # in place: one temporary less
         return p2d, visible & mask & self.in_image(p2d)
 
     def J_world2image(self, p3d):  # (..., N, 3) points in the camera frame
