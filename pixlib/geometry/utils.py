@@ -321,12 +321,14 @@ def undistort_points(pts,  # (..., N, 2) distorted normalized image points
         u_fold = distortion_limit(d[..., :2])
         r = _radial_inverse(ry, d[..., 0], d[..., 1], u_fold, iters)
         x = y / ry.clamp(min=torch.finfo(y.dtype).tiny)[..., None] * r[..., None]
-        # 2. tangential terms: 2D Newton from the radial solution; a step that crosses the radial fold is halved
+        # 2. tangential terms: 2D Newton from the radial solution, kept inside the disk of the limit, where the Jacobian
+        #    is positive definite (the map can have a second preimage beyond it): a step that leaves the disk is halved
         if d.shape[-1] == 4:
-            r_fold = u_fold[..., None].sqrt()
+            r_max = _valid_r2(d[..., 0, :]).sqrt()[..., None] * (1 - 1e-6)
+            x = x * (r_max / x.norm(dim=-1, keepdim=True).clamp(min=torch.finfo(x.dtype).tiny)).clamp(max=1)
             for _ in range(iters):
                 xn = x - _solve2x2(_J_distort(x[..., 0], x[..., 1], d), _distort(x, d)[0] - y)
-                x = torch.where(xn.norm(dim=-1, keepdim=True) < r_fold, xn, (x + xn) / 2)
+                x = torch.where(xn.norm(dim=-1, keepdim=True) < r_max, xn, (x + xn) / 2)
     step = _solve2x2(_J_distort(x[..., 0], x[..., 1], dd), _distort(x, dd)[0] - pts)
     x = x - step  # with autograd: the gradient of the exact inverse (implicit function theorem)
     with torch.no_grad():  # converged: the residual is at the rounding level of the model's terms
