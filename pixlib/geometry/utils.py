@@ -247,12 +247,12 @@ def _valid_r2(dist):
 
 def distort_points(pts,  # (..., N, 2) undistorted normalized image points
                    dist):  # (..., 0|2|4) distortion parameters (k1, k2[, p1, p2]), broadcast over N
-    "Apply OpenCV radial+tangential distortion; returns (distorted points (..., N, 2), valid (..., N): within `distortion_limit`)."
+    "Apply OpenCV radial+tangential distortion; returns (distorted points (..., N, 2), valid (..., N): r^2 below `distortion_limit` and `R2_MAX`)."
     _check_dist(dist)
     return _Distort.apply(pts, dist.unsqueeze(-2), _valid_r2(dist).to(pts.dtype))
 
 def _J_distort(x, y, dist):
-    "The four entries (J00, J01, J10, J11) of the Jacobian of the polynomial at (x, y); dist (..., 1, 2|4)."
+    "Jacobian (..., N, 2, 2) of the bare polynomial at the points (x, y), each (..., N); dist (..., 1, 2|4)."
     k1, k2 = dist[..., 0], dist[..., 1]
     r2 = x * x + y * y
     radial = 1 + r2 * (k1 + k2 * r2)
