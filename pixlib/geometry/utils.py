@@ -252,7 +252,7 @@ def distort_points(pts,  # (..., N, 2) undistorted normalized image points
     return _Distort.apply(pts, dist.unsqueeze(-2), _valid_r2(dist).to(pts.dtype))
 
 
-# %% ../../nbs/10_geometry.utils.ipynb #99e19a35
+# %% ../../nbs/10_geometry.utils.ipynb #ea7e23ed
 def _J_distort(x, y, dist):
     "Jacobian (..., N, 2, 2) of the bare polynomial at the points (x, y), each (..., N); dist (..., 1, 2|4)."
     k1, k2 = dist[..., 0], dist[..., 1]
@@ -310,7 +310,7 @@ def _radial_inverse(ry, k1, k2, u_fold, iters):
     return r
 
 
-# %% ../../nbs/10_geometry.utils.ipynb #cb45abcd
+# %% ../../nbs/10_geometry.utils.ipynb #5bd708a2
 def undistort_points(pts,  # (..., N, 2) distorted normalized image points
                      dist,  # (..., 0|2|4) distortion parameters, broadcast over N
                      iters=20):  # number of Newton iterations of each stage (without autograd; one more step is differentiated)
