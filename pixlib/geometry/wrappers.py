@@ -191,10 +191,10 @@ class Pose(TensorWrapper):
     def compose(self, other):  # Pose whose batch shape broadcasts with self's
         "Chain two transformations: `self.compose(other)` = `self @ other`, applying `other` first."
         R1, d2 = self.R, other._data
-        if self.requires_grad or other.requires_grad or _functorch_active():
+        if self.requires_grad or other.requires_grad or _functorch_active() or self.device.type != 'cpu':  # (CUDA caches memory)
             return self.__class__.from_Rt(R1 @ other.R, (R1 @ other.t[..., None])[..., 0] + self.t)
         out = torch.empty(torch.broadcast_shapes(self._data.shape, d2.shape), dtype=self.dtype, device=self.device)
-        o = out.unflatten(-1, (4, 3))  # rows of R, then t: written in place, no temporaries
+        o = out.unflatten(-1, (4, 3))  # on the CPU, every temporary costs a malloc: R and t are written in place
         torch.matmul(R1, d2[..., :9].unflatten(-1, (3, 3)), out=o[..., :3, :])
         torch.matmul(R1, d2[..., 9:, None], out=o[..., 3, :, None])
         o[..., 3, :] += self.t
