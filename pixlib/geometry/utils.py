@@ -113,24 +113,27 @@ def J_so3exp_map(w):  # (..., 3) rotation vectors
     return (S @ R[..., None, :, :]).permute(*range(w.dim() - 1), -2, -1, -3)
 
 # %% ../../nbs/10_geometry.utils.ipynb #b80b156c
+_functorch_active = getattr(torch._C, '_are_functorch_transforms_active', lambda: True)  # inside torch.func transforms?
+
 def project(p3d,  # (..., 3) points in the camera frame
             eps=1e-4):  # minimal depth of a valid point; depths are clamped to it
     "Pinhole projection onto the normalized image plane z=1; returns (p2d (..., 2), valid (...,): z > eps)."
     z = p3d[..., -1:]
     valid = z[..., 0] > eps
-    return p3d[..., :-1] / z.clamp(min=eps), valid
+    p2d = p3d[..., :-1] / z.clamp(min=eps)
+    if p3d.requires_grad or _functorch_active(): p2d = torch.where(valid[..., None], p2d, p2d.detach())  # no gradient
+    return p2d, valid
 
 def J_project(p3d,  # (..., 3) points in the camera frame
               eps=1e-4):  # same as in `project`
-    "Jacobian of `project` wrt the 3D point: (..., 3) -> (..., 2, 3)."
+    "Jacobian of `project` wrt the 3D point: (..., 3) -> (..., 2, 3); zero for invalid points."
     x, y, z = p3d.unbind(-1)
     valid = z > eps
-    z = z.clamp(min=eps)
-    iz = 1 / z
+    iz = torch.where(valid, 1 / z.clamp(min=eps), 0.)
     zero = torch.zeros_like(z)
-    dz = torch.where(valid, iz * iz, zero)  # the depth is clamped below eps: no dependency there
-    J = torch.stack([iz, zero, -x * dz, zero, iz, -y * dz], -1)
+    J = torch.stack([iz, zero, -x * iz * iz, zero, iz, -y * iz * iz], -1)
     return J.reshape(p3d.shape[:-1] + (2, 3))
+
 
 # %% ../../nbs/10_geometry.utils.ipynb #0abfda4d
 def _first_root(a, b, c):
@@ -168,7 +171,6 @@ def _check_dist(dist):
 
 # %% ../../nbs/10_geometry.utils.ipynb #e70339bf
 R2_MAX = 1e4  # squared radius beyond which a point is never valid: 100 on the normalized plane, 89.4 degrees off the axis
-_functorch_active = getattr(torch._C, '_are_functorch_transforms_active', lambda: True)
 
 def _distort_fwd(pts, dist, lim):
     "Distorted points (..., N, 2) and valid (..., N), no autograd; dist (..., 1, 0|2|4), lim (..., 1) squared radius limit."
