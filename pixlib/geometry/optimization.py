@@ -9,14 +9,23 @@ __all__ = ['build_system', 'damp_hessian', 'optimizer_step']
 import torch
 
 # %% ../../nbs/12_geometry.optimization.ipynb #3851d848
+def _is_vector(J, res, weights, vector):
+    "Whether the residuals are D-dimensional: `vector` if given, else inferred where the shapes leave no doubt."
+    if vector is not None: return vector
+    if res.dim() == 1: return False  # one system of M scalar residuals
+    if weights is not None and weights.shape == res.shape[:-1]: return True  # one weight per D-dimensional residual
+    raise ValueError(f'build_system: J {tuple(J.shape)} with res {tuple(res.shape)}'
+                     + ('' if weights is None else f' and weights {tuple(weights.shape)}')
+                     + ' can be a batch of scalar residuals or one set of vector residuals: pass vector=False or vector=True')
+
 def build_system(
     J: torch.Tensor, # Jacobians of the residuals, (..., M, N), or (..., M, D, N) for D-dimensional residuals
     res: torch.Tensor, # residuals, (..., M) or (..., M, D)
-    weights: torch.Tensor | None = None, # weights (..., M) of the residuals (robust weights, validity mask), or (..., M, D); 1 if None
-    vector: bool | None = None, # D-dimensional residuals? Default: True iff `weights` has one dimension less than `res`
+    weights: torch.Tensor | None = None, # (..., M) one weight per residual (robust weights, validity mask), or (..., M, D) per component (vector=True); 1 if None
+    vector: bool | None = None, # D-dimensional residuals? Required unless res is (M,) or weights have exactly the shape res.shape[:-1]
 ) -> tuple[torch.Tensor, torch.Tensor]: # gradient g (..., N) and Gauss-Newton Hessian H (..., N, N)
     "Gradient `g = J^T W r` and Hessian approximation `H = J^T W J` of the cost `1/2 sum_m w_m |r_m|^2`."
-    if vector is None: vector = weights is not None and weights.dim() == res.dim() - 1
+    vector = _is_vector(J, res, weights, vector)
     per_component = vector and weights is not None and weights.dim() == res.dim()
     if not vector: J, res = J[..., None, :], res[..., None]  # scalar residuals are residuals of dimension D=1
     if res.dim() < 2 or J.shape[:-1] != res.shape:
@@ -28,11 +37,13 @@ def build_system(
         if not per_component: w = w[..., None]  # one weight per residual, shared by its D components
         try: ok = torch.broadcast_shapes(w.shape, res.shape) == res.shape
         except RuntimeError: ok = False
-        if not ok: raise ValueError(f'build_system: weights {tuple(weights.shape)} must be (..., M) with M={res.shape[-2]}')
+        if not ok: raise ValueError(f'build_system: weights {tuple(weights.shape)} must be (..., M) with M={res.shape[-2]}'
+                                    + (f' or (..., M, D) with D={res.shape[-1]}' if vector else ''))
         Jw = J * w[..., None]
     g = torch.einsum('...mdn,...md->...n', Jw, res)
     H = torch.einsum('...mdn,...mdk->...nk', Jw, J)
     return g, H
+
 
 # %% ../../nbs/12_geometry.optimization.ipynb #a7a9dd69
 def _damping_tensor(lambda_, g):

@@ -10,7 +10,7 @@ import functools
 import numpy as np
 import torch
 from .utils import (to_homogeneous, skew_symmetric, so3exp_map, so3log_map, qvec2rotmat,
-                                   project, J_project, distort_points, J_distort_points, undistort_points)
+                                   project, J_project, distort_points, J_distort_points, undistort_points, _functorch_active)
 
 # %% ../../nbs/11_geometry.wrappers.ipynb #ee860c35
 def _batch_index(index):
@@ -190,9 +190,15 @@ class Pose(TensorWrapper):
 
     def compose(self, other):  # Pose whose batch shape broadcasts with self's
         "Chain two transformations: `self.compose(other)` = `self @ other`, applying `other` first."
-        R = self.R @ other.R
-        t = (self.R @ other.t[..., None])[..., 0] + self.t
-        return self.__class__.from_Rt(R, t)
+        R1, d2 = self.R, other._data
+        if self.requires_grad or other.requires_grad or _functorch_active() or self.device.type != 'cpu':  # (CUDA caches memory)
+            return self.__class__.from_Rt(R1 @ other.R, (R1 @ other.t[..., None])[..., 0] + self.t)
+        out = torch.empty(torch.broadcast_shapes(self._data.shape, d2.shape), dtype=self.dtype, device=self.device)
+        o = out.unflatten(-1, (4, 3))  # on the CPU, every temporary costs a malloc: R and t are written in place
+        torch.matmul(R1, d2[..., :9].unflatten(-1, (3, 3)), out=o[..., :3, :])
+        torch.matmul(R1, d2[..., 9:, None], out=o[..., 3, :, None])
+        o[..., 3, :] += self.t
+        return self.__class__(out)
 
     def __matmul__(self, other): return self.compose(other)
 
@@ -319,11 +325,14 @@ class Camera(TensorWrapper):
         fx, fy, cx, cy = self._data[..., 2:6].unbind(-1)
         return torch.stack([fx, z, cx, z, fy, cy, z, z, o], -1).unflatten(-1, (3, 3))
 
-    def scale(self, scales):  # float, (sx, sy), or tensor (..., 1|2) broadcasting with the batch shape
+    def scale(self, scales):  # a number, (sx, sy) for all cameras, or one scale per camera: (..., 1) or (..., 2)
         "Camera of the image resized by `scales` (size * s; pixel centres stay pixel centres: c' = (c + 0.5) s - 0.5)."
         s, = _as_tensors(scales) if not isinstance(scales, torch.Tensor) else (scales,)
         s = s.to(self._data)
         if s.dim() == 0: s = s[None]
+        if s.shape[-1] not in (1, 2) or (s.dim() == 1 and s.shape[0] != 2 and s.numel() != 1):
+            raise ValueError(f'Camera.scale: scales of shape {tuple(s.shape)} are ambiguous; give a number, (sx, sy) for all '
+                             'cameras, or one scale per camera as (..., 1) or (..., 2), e.g. s[:, None] for (B,) scales')
         d = self._data
         batch = torch.broadcast_shapes(d.shape[:-1], s.shape[:-1])
         d = d.expand(batch + d.shape[-1:])
@@ -356,7 +365,7 @@ class Camera(TensorWrapper):
         return J_distort_points(pts, self.dist)
 
     def undistort(self, pts,  # (..., N, 2) distorted normalized points
-                  iters=10):  # Newton iterations, see `undistort_points`
+                  iters=20):  # Newton iterations, see `undistort_points`
         "Remove the lens distortion; returns (points (..., N, 2), valid (..., N))."
         return undistort_points(pts, self.dist, iters)
 
@@ -382,7 +391,8 @@ class Camera(TensorWrapper):
         "Project points to pixels; returns (p2d (..., N, 2), valid (..., N): in front, undistortable, inside the image)."
         p2d, visible = self.project(p3d)
         p2d, mask = self.distort(p2d)
-        p2d = self.denormalize(p2d)
+        if p2d.requires_grad or self._data.requires_grad or _functorch_active(): p2d = self.denormalize(p2d)
+        else: p2d = p2d.mul_(self.f[..., None, :]).add_(self.c[..., None, :])  # in place: one temporary less
         return p2d, visible & mask & self.in_image(p2d)
 
     def J_world2image(self, p3d):  # (..., N, 3) points in the camera frame
