@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['TrainResult', 'train', 'main']
 
-# %% ../nbs/46_train.ipynb #5772839f
+# %% ../nbs/46_train.ipynb #0b7ad466
 import argparse, os, signal, socket, sys
 from pathlib import Path
 import torch
@@ -17,7 +17,7 @@ from .training.evaluation import evaluate, preflight
 from .training.console import logger
 from .training.loop import Trainer, RunResult
 
-# %% ../nbs/46_train.ipynb #866f2a35
+# %% ../nbs/46_train.ipynb #a3dab268
 class TrainResult(tuple):
     "`(path, results)` of a run, with `status` ('complete', 'interrupted' or 'nonfinite'), `message` and `signum`."
     def __new__(cls, path:Path, results:dict, status:str='complete', message:str='', signum:int|None=None):
@@ -28,7 +28,7 @@ class TrainResult(tuple):
     results = property(lambda self: self[1], doc='the last validation results')
     def __repr__(self): return f'TrainResult(status={self.status!r}, path={str(self.path)!r}, results={self.results!r})'
 
-# %% ../nbs/46_train.ipynb #b8f8b51f
+# %% ../nbs/46_train.ipynb #9ae8f974
 def train(conf=None, # a YAML path, the name of a shipped config, a dict or DictConfig (optional with `restore`)
           experiment:str='', # name of the experiment (its folder is `training_path()/experiment`)
           overfit:bool=False, # train and validate on the first training batch, looped
@@ -39,7 +39,7 @@ def train(conf=None, # a YAML path, the name of a shipped config, a dict or Dict
     r = Trainer(conf, experiment, overfit=overfit, restore=restore, overwrite=overwrite, overrides=overrides).run()
     return TrainResult(r.path, r.results, r.status, r.message, r.signum)
 
-# %% ../nbs/46_train.ipynb #b0705c20
+# %% ../nbs/46_train.ipynb #5f4e453b
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         sys.stderr.write(f'{self.prog}: error: {message} (see {self.prog} --help)\n'); sys.exit(2)
@@ -64,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument('dotlist', nargs='*', metavar='key=value', help='config overrides in dotted notation, e.g. train.lr=0.01 data.batch_size=8')
     return p
 
-# %% ../nbs/46_train.ipynb #b8f5adc0
+# %% ../nbs/46_train.ipynb #22785d33
 def _spawned(rank:int, world:int, port:int, argv:list):
     os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world), MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
     main([a for a in argv if a != '--distributed'])
@@ -78,7 +78,7 @@ def _launch(args, argv:list):
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
     mp.spawn(_spawned, args=(n, port, argv), nprocs=n)
 
-# %% ../nbs/46_train.ipynb #9ea665f5
+# %% ../nbs/46_train.ipynb #285cbfb0
 def main(argv:list[str]|None=None): # the arguments (default: sys.argv[1:])
     "Entry point of `pixlib_train` and `python -m pixlib.train`."
     argv = sys.argv[1:] if argv is None else list(argv)

@@ -5,19 +5,19 @@
 # %% auto #0
 __all__ = ['logger', 'fmt_results', 'hms', 'Progress', 'StopRequest']
 
-# %% ../../nbs/44_training.console.ipynb #9e66e17f
+# %% ../../nbs/44_training.console.ipynb #92d42730
 import logging, math, signal, sys, threading, time
 from fastcore.basics import patch
 from tqdm import tqdm
 
-# %% ../../nbs/44_training.console.ipynb #733620b0
+# %% ../../nbs/44_training.console.ipynb #171cdf4f
 class _StdoutHandler(logging.Handler):
     "A handler writing to the current `sys.stdout`, around the active progress bar (`bar`), if any."
     bar = None
     def emit(self, record):
         try:
             msg, bar = self.format(record) + '\n', self.bar
-            if bar is not None: bar.clear()
+            if bar is not None: bar.clear(); bar.fp.write('\r'); bar.fp.flush()   # at column 0 whatever the bar's width
             sys.stdout.write(msg); sys.stdout.flush()
             if bar is not None: bar.refresh()
         except Exception: self.handleError(record)
@@ -28,7 +28,7 @@ if _handler is None:
     _handler = _StdoutHandler(); _handler.setFormatter(logging.Formatter('[%(asctime)s pixlib %(levelname)s] %(message)s', '%m/%d/%Y %H:%M:%S'))
     logger.addHandler(_handler); logger.setLevel(logging.INFO); logger.propagate = False
 
-# %% ../../nbs/44_training.console.ipynb #cf192728
+# %% ../../nbs/44_training.console.ipynb #4835799e
 def fmt_results(d:dict) -> str: # names and numbers
     "Results as `name value, ...` with 4 significant digits."
     return ', '.join(f'{k} {v:.4g}' for k, v in d.items())
@@ -38,7 +38,7 @@ def hms(seconds:float) -> str: # a duration
     if not math.isfinite(seconds): return '?'
     s = int(round(seconds)); return f'{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}'
 
-# %% ../../nbs/44_training.console.ipynb #6bc8eab0
+# %% ../../nbs/44_training.console.ipynb #f35b03c9
 class Progress:
     "Overall progress of a run: the log's progress line, and a bar when `console` is a terminal."
     def __init__(self, total:int, # optimizer steps of the whole run
@@ -51,7 +51,7 @@ class Progress:
         self.bar = tqdm(total=total, initial=done, file=console, unit='step', dynamic_ncols=True, leave=False) if tty else None
         if self.bar is not None: _handler.bar = self.bar
 
-# %% ../../nbs/44_training.console.ipynb #0e5d154c
+# %% ../../nbs/44_training.console.ipynb #91b6b074
 @patch
 def update(self:Progress, step:int, epoch:int, samples:int): # position after a step, and the samples it used
     "Record an optimizer step."
@@ -75,7 +75,7 @@ def close(self:Progress):
     if self.bar is not None: self.bar.close()
     if _handler.bar is self.bar: _handler.bar = None
 
-# %% ../../nbs/44_training.console.ipynb #fa09ee90
+# %% ../../nbs/44_training.console.ipynb #a0618f2c
 class StopRequest:
     "Signal handlers turning the first SIGINT/SIGTERM into a stop request; the second SIGINT interrupts at once."
     def __init__(self): self.signum, self.requested, self._old = None, False, {}
@@ -91,7 +91,7 @@ class StopRequest:
         logger.warning(f'{signal.Signals(signum).name} received: finishing the current step, then evaluating and saving '
                        f'(press Ctrl+C again to stop at once, without saving)')
 
-# %% ../../nbs/44_training.console.ipynb #aca2a6ad
+# %% ../../nbs/44_training.console.ipynb #1d7e8d8f
 @patch
 def request(self:StopRequest, why:str='stop requested'): # what the log says
     "Ask the run to stop after the current step (from any thread)."
