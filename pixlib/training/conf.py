@@ -7,7 +7,7 @@ __all__ = ['train_keys', 'default_train_conf', 'train_conf_doc', 'TrainKey', 'at
            'scheduler_class', 'RunConf', 'train_keys_markdown', 'train_keys_help', 'check_train_conf', 'to_conf',
            'check_run_conf', 'run_device']
 
-# %% ../../nbs/41_training.conf.ipynb #c47b103c
+# %% ../../nbs/41_training.conf.ipynb #a241e37e
 import json, re
 from pathlib import Path
 from typing import Any, Callable, NamedTuple
@@ -17,14 +17,14 @@ from ..utils.conf import ConfigError, Configurable, load_conf, parse_overrides, 
 from ..datasets.base_dataset import get_dataset
 from ..models.base_model import get_model
 
-# %% ../../nbs/41_training.conf.ipynb #1aec3a84
+# %% ../../nbs/41_training.conf.ipynb #804b6dad
 class TrainKey(NamedTuple):
     "One key of the `train` section: default, documentation, and an optional check of its value."
     default: Any                  # the default (its type is the key's type)
     doc: str                      # one line: the docs table and `pixlib_train --help` show it
     check: Callable|None = None   # value -> None if valid, else what is wrong with it (a phrase)
 
-# %% ../../nbs/41_training.conf.ipynb #fc7a0760
+# %% ../../nbs/41_training.conf.ipynb #b2473734
 def at_least(n:float): # the smallest valid value
     "A check that a number is at least `n`."
     return lambda v: None if v >= n else f'must be at least {n}, got {v}'
@@ -33,7 +33,7 @@ def one_of(*choices): # the valid values
     "A check that a value is one of `choices`."
     return lambda v: None if v in choices else f"must be {' or '.join(map(str, choices))}, not {v!r}"
 
-# %% ../../nbs/41_training.conf.ipynb #5ca89524
+# %% ../../nbs/41_training.conf.ipynb #b8b3ea2c
 _optimizers = {'adam': torch.optim.Adam, 'adamw': torch.optim.AdamW, 'sgd': torch.optim.SGD, 'rmsprop': torch.optim.RMSprop}
 
 def optimizer_class(name:str) -> type: # a short name (adam, adamw, sgd, rmsprop) or a torch.optim class name
@@ -50,7 +50,7 @@ def scheduler_class(name:str) -> type: # a torch.optim.lr_scheduler class name
         raise ConfigError(f"train.lr_schedule.type: unknown schedule '{name}' (use exp, step, sequential or a torch.optim.lr_scheduler class name)")
     return c
 
-# %% ../../nbs/41_training.conf.ipynb #38a37d5a
+# %% ../../nbs/41_training.conf.ipynb #25c2f817
 _schedule_default = {'type': None, 'on_epoch': False, 'start': 0, 'exp_div_10': 0, 'step_size': 1, 'factor': 0.1,
                      'options': {}, 'schedulers': [], 'milestones': []}
 train_keys = {
@@ -85,7 +85,7 @@ train_keys = {
     'device': TrainKey(None, 'null: the GPU of the process if there is one, else the CPU'),
 }
 
-# %% ../../nbs/41_training.conf.ipynb #fece9996
+# %% ../../nbs/41_training.conf.ipynb #8163a313
 default_train_conf = {k: key.default for k, key in train_keys.items()}
 train_conf_doc = {k: key.doc for k, key in train_keys.items()}
 
@@ -94,7 +94,7 @@ class RunConf(Configurable):
     _conf_owner = 'training config'
     default_conf = {'data': {}, 'model': {}, 'train': default_train_conf}
 
-# %% ../../nbs/41_training.conf.ipynb #9bdfe5ed
+# %% ../../nbs/41_training.conf.ipynb #2ddcd02e
 def train_keys_markdown() -> str:
     "The `train` keys as a Markdown table (key, default, meaning)."
     cell = lambda s: str(s).replace('|', '\\|')
@@ -105,7 +105,7 @@ def train_keys_help() -> str:
     "The `train` keys as lines of `pixlib_train --help`."
     return '\n'.join(f'  train.{k} ({json.dumps(key.default)}): {key.doc}' for k, key in train_keys.items())
 
-# %% ../../nbs/41_training.conf.ipynb #43862f4d
+# %% ../../nbs/41_training.conf.ipynb #4de478e6
 def _check_schedule(s:DictConfig):
     "The `lr_schedule` section: known types, milestones that fit, a positive exp decay."
     if s.type == 'sequential':
@@ -125,7 +125,7 @@ def _check_regexps(t:DictConfig):
             try: re.compile(v)
             except re.error as e: raise ConfigError(f"train.{k}: invalid regexp '{v}': {e}") from None
 
-# %% ../../nbs/41_training.conf.ipynb #e7450a71
+# %% ../../nbs/41_training.conf.ipynb #3dfeaa99
 def check_train_conf(t:DictConfig): # the `train` section, built by `RunConf`
     "Check the values of the `train` section that types alone do not (names, ranges); raise `ConfigError`."
     for k, key in train_keys.items():
@@ -134,7 +134,7 @@ def check_train_conf(t:DictConfig): # the `train` section, built by `RunConf`
     _check_schedule(t.lr_schedule)
     _check_regexps(t)
 
-# %% ../../nbs/41_training.conf.ipynb #52392764
+# %% ../../nbs/41_training.conf.ipynb #04185985
 def to_conf(conf) -> DictConfig: # a YAML path, the name of a shipped config, a dict or a DictConfig
     "The config `conf` refers to, loaded."
     if conf is None: raise ConfigError(f"--conf is required to start an experiment: a YAML path or a shipped config ({', '.join(shipped_configs()) or 'none'})")
@@ -153,7 +153,7 @@ def check_run_conf(conf, # a YAML path, the name of a shipped config, a dict or 
     data_cls.build_conf(conf.data); model_cls.build_conf(conf.model)
     return conf, data_cls, model_cls
 
-# %% ../../nbs/41_training.conf.ipynb #be44de19
+# %% ../../nbs/41_training.conf.ipynb #6d134fde
 def run_device(t:DictConfig, local_rank:int=0) -> torch.device: # the `train` section, and the GPU index of this process
     "The device of a run: `train.device`, else this process's GPU if there is one, else the CPU."
     if t.device is not None: return torch.device(t.device)

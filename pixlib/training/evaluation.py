@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['EvalResults', 'eval_batch', 'evaluate', 'preflight']
 
-# %% ../../nbs/43_training.evaluation.ipynb #06c317bb
+# %% ../../nbs/43_training.evaluation.ipynb #e0b039c5
 import math
 from collections import defaultdict
 import torch
@@ -19,7 +19,7 @@ from ..utils.tensor import batch_to_device
 from ..models.base_model import BaseModel
 from .conf import RunConf
 
-# %% ../../nbs/43_training.evaluation.ipynb #f962ed60
+# %% ../../nbs/43_training.evaluation.ipynb #ca5c0422
 class EvalResults:
     "Means of losses and metrics over evaluation batches, with the medians and recalls of `t`."
     def __init__(self, t:DictConfig): # the `train` section (median_metrics, recall_metrics)
@@ -28,7 +28,7 @@ class EvalResults:
         self.med = {k: MedianMetric() for k in t.median_metrics}
         self.rec = {k: RecallMetric(ths) for k, ths in t.recall_metrics.items()}
 
-# %% ../../nbs/43_training.evaluation.ipynb #cfd7d4bf
+# %% ../../nbs/43_training.evaluation.ipynb #0a764779
 @patch
 def check_names(self:EvalResults, metrics:dict, # the metrics of a batch
                 model_name:str='the model'): # for the message
@@ -45,7 +45,7 @@ def update(self:EvalResults, losses:dict, metrics:dict): # per-sample tensors of
         if k in self.med: self.med[k].update(v.float())
         if k in self.rec: self.rec[k].update(v.float())
 
-# %% ../../nbs/43_training.evaluation.ipynb #26cad9a0
+# %% ../../nbs/43_training.evaluation.ipynb #7b57d672
 @patch
 def compute(self:EvalResults) -> dict:
     "The results: `loss/KEY` and metric means, `median/KEY`, `recall/KEY@T`."
@@ -54,7 +54,7 @@ def compute(self:EvalResults) -> dict:
     for k, m in self.rec.items(): results.update({f'recall/{k}@{th:g}': r for th, r in zip(m.thresholds, m.compute())})
     return results
 
-# %% ../../nbs/43_training.evaluation.ipynb #89277f3e
+# %% ../../nbs/43_training.evaluation.ipynb #33d48ab9
 @patch
 def state(self:EvalResults) -> dict:
     "The accumulators as plain tensors (what processes exchange)."
@@ -78,7 +78,7 @@ def gather(self:EvalResults):
     dist.all_gather_object(out, self.state())
     return self.merge(out)
 
-# %% ../../nbs/43_training.evaluation.ipynb #ceba6cb9
+# %% ../../nbs/43_training.evaluation.ipynb #121afa58
 _amp_dtypes = {None: None, 'float16': torch.float16, 'bfloat16': torch.bfloat16}
 
 def eval_batch(model:torch.nn.Module, data:dict, # a model and a batch on its device
@@ -89,10 +89,10 @@ def eval_batch(model:torch.nn.Module, data:dict, # a model and a batch on its de
         pred = model(data)
         return pred, model.loss(pred, data), model.metrics(pred, data)
 
-# %% ../../nbs/43_training.evaluation.ipynb #04e851d3
+# %% ../../nbs/43_training.evaluation.ipynb #32a34df6
 def _is_tty(stream) -> bool: return stream is not None and getattr(stream, 'isatty', lambda: False)()
 
-# %% ../../nbs/43_training.evaluation.ipynb #0d4b3358
+# %% ../../nbs/43_training.evaluation.ipynb #3896aa14
 @torch.no_grad()
 def evaluate(model:torch.nn.Module, loader, # a BaseModel and a loader of evaluation batches
              t:DictConfig|None=None, # the `train` conf (median/recall metrics, mixed precision); defaults if None
@@ -117,7 +117,7 @@ def evaluate(model:torch.nn.Module, loader, # a BaseModel and a loader of evalua
     finally: model.train(was_training)
     return acc.gather().compute(), figures
 
-# %% ../../nbs/43_training.evaluation.ipynb #f6f7e646
+# %% ../../nbs/43_training.evaluation.ipynb #bb754b12
 def _first_batch(loader) -> dict:
     "The first batch of the split of `loader`, read directly (no worker processes started)."
     ds = loader.dataset
@@ -125,7 +125,7 @@ def _first_batch(loader) -> dict:
         raise ConfigError(f'The validation split is empty ({type(ds).__name__} with {len(ds)} samples): evaluation and checkpoint_best.tar need at least one batch')
     return loader.collate_fn([ds[i] for i in range(min(loader.batch_size or 1, len(ds)))])
 
-# %% ../../nbs/43_training.evaluation.ipynb #296fea09
+# %% ../../nbs/43_training.evaluation.ipynb #6db602b6
 def _check_callback(train_split, name:str|None):
     "`train.dataset_callback_fn` names a method of the training split."
     if name is None: return
@@ -134,7 +134,7 @@ def _check_callback(train_split, name:str|None):
         methods = [m for m in dir(train_split) if not m.startswith('_') and callable(getattr(train_split, m, None))]
         raise ConfigError(f"train.dataset_callback_fn: '{name}' is not a method of the training split {type(train_split).__name__} (methods: {', '.join(methods)})")
 
-# %% ../../nbs/43_training.evaluation.ipynb #17ce333a
+# %% ../../nbs/43_training.evaluation.ipynb #4a954ac9
 @torch.no_grad()
 def preflight(model:torch.nn.Module, val_loader, # the model and the validation loader of a run
               t:DictConfig, # the `train` section

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['RunResult', 'Trainer']
 
-# %% ../../nbs/45_training.loop.ipynb #67e67376
+# %% ../../nbs/45_training.loop.ipynb #02fa7c9b
 import datetime, logging, math, os, shutil, time
 from collections import defaultdict
 from contextlib import nullcontext
@@ -26,7 +26,7 @@ from .step import TrainStep, NonFiniteError
 from .evaluation import evaluate, preflight
 from .console import logger, fmt_results, Progress, StopRequest
 
-# %% ../../nbs/45_training.loop.ipynb #37930ae0
+# %% ../../nbs/45_training.loop.ipynb #f8730f3c
 class RunResult(NamedTuple):
     "How a run ended: `status` is 'complete', 'interrupted' (a signal or `request_stop`) or 'nonfinite' (too many skipped steps)."
     status: str           # 'complete', 'interrupted' or 'nonfinite'
@@ -35,7 +35,7 @@ class RunResult(NamedTuple):
     signum: int|None = None  # the signal that stopped the run, if any
     message: str = ''     # why a run that did not complete stopped
 
-# %% ../../nbs/45_training.loop.ipynb #647293da
+# %% ../../nbs/45_training.loop.ipynb #6f7ffbfb
 def _dist_env() -> tuple[int, int, int]:
     "Rank, world size and local rank from torchrun's environment."
     return int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1)), int(os.environ.get('LOCAL_RANK', 0))
@@ -60,7 +60,7 @@ class Trainer:
         self.device = run_device(self.t, self.local_rank)
         self.stop, self.is_setup, self._own_pg = StopRequest(), False, False
 
-# %% ../../nbs/45_training.loop.ipynb #a2a848c4
+# %% ../../nbs/45_training.loop.ipynb #65222152
 @patch
 def _new_conf(self:Trainer, conf, overwrite:bool):
     "The config of a new experiment, whose folder must not exist unless `overwrite`."
@@ -85,7 +85,7 @@ def _init_weights_path(self:Trainer, name):
     try: return find_checkpoint(name)
     except ConfigError as e: raise ConfigError(f'train.load_experiment: {e}') from None
 
-# %% ../../nbs/45_training.loop.ipynb #3d742c67
+# %% ../../nbs/45_training.loop.ipynb #74a7ad37
 @patch
 def _init_process_group(self:Trainer):
     "Join the process group of `torchrun` (gloo on CPU, nccl on GPU), if there are several processes."
@@ -106,7 +106,7 @@ def _build_model(self:Trainer) -> torch.nn.Module:
     net = torch.nn.SyncBatchNorm.convert_sync_batchnorm(self.model) if self.device.type == 'cuda' else self.model
     return torch.nn.parallel.DistributedDataParallel(net, device_ids=[self.device] if self.device.type == 'cuda' else None)
 
-# %% ../../nbs/45_training.loop.ipynb #5ac3a5e6
+# %% ../../nbs/45_training.loop.ipynb #97bea046
 @patch
 def _build_loaders(self:Trainer):
     "Training and validation loaders (the first training batch looped under `overfit`)."
@@ -129,7 +129,7 @@ def _load_position(self:Trainer):
         self.stepper.load_state_dict(c['trainer'])
         self.epoch, self.iter, self.step, self.best, self.results = c['epoch'], c['iter'], c['step'], c['best'], c['results']
 
-# %% ../../nbs/45_training.loop.ipynb #01982c6d
+# %% ../../nbs/45_training.loop.ipynb #6bd38a41
 @patch
 def setup(self:Trainer):
     "Build the run (threads, process group, data, model, step, loaders), check it on a validation batch, load the checkpoint; writes nothing."
@@ -147,7 +147,7 @@ def setup(self:Trainer):
     self.is_setup = True
     return self
 
-# %% ../../nbs/45_training.loop.ipynb #c3223290
+# %% ../../nbs/45_training.loop.ipynb #9902de06
 @patch
 def state_dict(self:Trainer) -> dict:
     "Everything needed to continue the run exactly."
@@ -165,7 +165,7 @@ def save(self:Trainer, best:bool=False): # also write checkpoint_best.tar
     if best: save_checkpoint(state, self.dir/'checkpoint_best.tar')
     delete_old_checkpoints(self.dir, self.t.keep_last_checkpoints)
 
-# %% ../../nbs/45_training.loop.ipynb #c845c08c
+# %% ../../nbs/45_training.loop.ipynb #2c42cd1f
 @patch
 def evaluate_now(self:Trainer, progress=None) -> bool: # a stream for the evaluation's progress bar
     "Evaluate on the validation split, log and record the results; returns whether `best_key` improved."
@@ -185,21 +185,21 @@ def evaluate_now(self:Trainer, progress=None) -> bool: # a stream for the evalua
     logger.info(f'New best {t.best_key}: {value:.4g}')
     return True
 
-# %% ../../nbs/45_training.loop.ipynb #6266d89b
+# %% ../../nbs/45_training.loop.ipynb #894f4f44
 @patch
 def _log_train(self:Trainer, progress:Progress):
-    "Log the mean training losses since the last log line, with the progress, learning rate and time per step."
+    "Log the mean training losses since the last log line (or the restore), with the progress, learning rate and time per step."
     losses = {k: float(v) / self._count for k, v in self._sums.items()}
     lr = self.stepper.optimizer.param_groups[0]['lr']
-    dt = (time.perf_counter() - self._t0) / self.t.log_every_iter
+    dt = (time.perf_counter() - self._t0) / max(self.step - self._logged_step, 1)
     logger.info(f'[{progress.line()}] [E {self.epoch} | it {self.iter}/{self.n_batches} | step {self.step}] '
                 f'loss {{{fmt_results(losses)}}} lr {lr:.3g} ({dt*1000:.0f} ms/step)')
     if self.writer is not None:
         for k, v in losses.items(): self.writer.add_scalar(f'training/{k}', v, self.step)
         self.writer.add_scalar('training/lr', lr, self.step)
-    self._sums, self._count, self._t0 = defaultdict(float), 0, time.perf_counter()
+    self._sums, self._count, self._t0, self._logged_step = defaultdict(float), 0, time.perf_counter(), self.step
 
-# %% ../../nbs/45_training.loop.ipynb #fa9bcbb7
+# %% ../../nbs/45_training.loop.ipynb #c3fcf70f
 @patch
 def _after_step(self:Trainer, last:bool, stopping:bool, console=None) -> bool: # end of epoch; stop requested on any process
     "Epoch bookkeeping, evaluation and checkpoint after an optimizer step; returns whether to stop."
@@ -211,7 +211,7 @@ def _after_step(self:Trainer, last:bool, stopping:bool, console=None) -> bool: #
     if self.step % t.save_every_iter == 0 or last or stopping or best: self.save(best=best)
     return stopping
 
-# %% ../../nbs/45_training.loop.ipynb #ab3be9f9
+# %% ../../nbs/45_training.loop.ipynb #69dc26f4
 @patch
 def train_epoch(self:Trainer, progress:Progress, console=None) -> bool: # the run's progress, and the terminal
     "Train the rest of the current epoch; returns whether the run was asked to stop."
@@ -235,7 +235,7 @@ def train_epoch(self:Trainer, progress:Progress, console=None) -> bool: # the ru
         if self._after_step(last, out['stop'], console): return True
     return False
 
-# %% ../../nbs/45_training.loop.ipynb #abb0fc16
+# %% ../../nbs/45_training.loop.ipynb #1abe0352
 @patch
 def _open(self:Trainer):
     "Create (or, with `overwrite`, recreate) the experiment folder and write `config.yaml` atomically (main process)."
@@ -253,13 +253,13 @@ def _start_message(self:Trainer) -> str:
             + (f' with {self.world} processes' if self.distributed else '')
             + f' on {self.device}, seed {self.t.seed}, {torch.get_num_threads()} CPU thread(s)')
 
-# %% ../../nbs/45_training.loop.ipynb #1185eb06
+# %% ../../nbs/45_training.loop.ipynb #4279456d
 @patch
 def _train(self:Trainer, console=None) -> RunResult:
     "The epochs, from the current position, inside an opened experiment."
     logger.info(self._start_message())
     if self.ckpt is not None: set_rng_state(self.ckpt['rng'])
-    self._sums, self._count, self._t0 = defaultdict(float), 0, time.perf_counter()
+    self._sums, self._count, self._t0, self._logged_step = defaultdict(float), 0, time.perf_counter(), self.step
     progress = Progress(self.t.epochs * self.steps_per_epoch, self.step, console)
     try:
         while self.epoch < self.t.epochs:
@@ -274,7 +274,7 @@ def _train(self:Trainer, console=None) -> RunResult:
     logger.info(f'Finished experiment {self.name}: {fmt_results(self.results)}')
     return RunResult('complete', self.dir, self.results)
 
-# %% ../../nbs/45_training.loop.ipynb #95e1118e
+# %% ../../nbs/45_training.loop.ipynb #d96983b1
 @patch
 def run(self:Trainer) -> RunResult:
     "Set up if needed, open the experiment and train; returns how the run ended."
