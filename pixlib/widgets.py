@@ -21,7 +21,8 @@ from .utils.tools import set_seed, fork_rng
 from .utils.tensor import batch_to_device
 from .datasets.base_dataset import get_dataset
 from .models.base_model import get_model
-from .train import Trainer, check_run_conf, run_device
+from .training.conf import check_run_conf, run_device
+from .training.step import TrainStep
 
 # %% ../nbs/51_widgets.ipynb #10971686
 def _png(fig, dpi=80) -> bytes:
@@ -47,7 +48,7 @@ def _as_conf(conf, overrides=()) -> DictConfig:
 
 # %% ../nbs/51_widgets.ipynb #e5731479
 class OverfitWidget:
-    "Overfit one batch with `Trainer.train_step`; live loss curves, gradient norms per module and predictions."
+    "Overfit one batch with `TrainStep.train_step`; live loss curves, gradient norms per module and predictions."
     def __init__(self, conf, # a shipped config name, a YAML path, or a dict/DictConfig with `model`, `data` (and `train`) sections
                  overrides:list[str]=(), # dotted `key=value` overrides, e.g. ['train.lr=0.01']
                  steps_per_refresh:int=10, # training steps between two redraws
@@ -68,11 +69,11 @@ class OverfitWidget:
 
     # ------------------------------------------------------------------ model and trainer
     def _init_model(self):
-        "(Re-)build the model with the seed, its `Trainer`, the gradient hooks, and clear the history."
+        "(Re-)build the model with the seed, its `TrainStep`, the gradient hooks, and clear the history."
         for h in self._hooks: h.remove()
         set_seed(self.conf.train.seed)
         self.model = self.model_cls(self.conf.model).to(self.device).train()
-        self.trainer = Trainer(self.model, self.conf.train, device=self.device)   # may freeze parameters (opt_regexp)
+        self.trainer = TrainStep(self.model, self.conf.train, device=self.device)   # may freeze parameters (opt_regexp)
         self.modules = [n for n, _ in self.model.named_children()]
         owner = {}
         for n, m in self.model.named_children():
@@ -295,7 +296,7 @@ class OverfitWidget:
         return self
 
     def reset(self):
-        "Pause, re-initialise the model with the seed (a fresh `Trainer`), clear the history and redraw."
+        "Pause, re-initialise the model with the seed (a fresh `TrainStep`), clear the history and redraw."
         self.pause()
         with self._lock:
             self._clear_error()
