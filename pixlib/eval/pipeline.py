@@ -6,7 +6,7 @@
 __all__ = ['eval_config', 'eval_device', 'build_evaluation', 'cached_batches', 'predict_batch', 'load_predictions', 'score',
            'write_table', 'read_table', 'EvalResult', 'evaluate_experiment', 'main']
 
-# %% ../../nbs/61_eval.pipeline.ipynb #ba5396ed
+# %% ../../nbs/61_eval.pipeline.ipynb #53d41657
 import argparse, json, math, os, shutil, signal, sys
 from pathlib import Path
 from typing import NamedTuple
@@ -21,7 +21,7 @@ from ..datasets.base_dataset import get_dataset
 from ..models.base_model import get_model
 from .protocols import Protocol, model_protocol
 
-# %% ../../nbs/61_eval.pipeline.ipynb #1c82e3e3
+# %% ../../nbs/61_eval.pipeline.ipynb #659260bf
 def _container(c) -> dict:
     return OmegaConf.to_container(c, resolve=True) if isinstance(c, DictConfig) else dict(c or {})
 
@@ -44,7 +44,7 @@ def _checkpoint(experiment, checkpoint) -> tuple[dict, dict]:
     info = {'file': path.name if path.parent == d else str(path.resolve()), 'epoch': ck.get('epoch'), 'step': ck.get('step')}
     return ck, info
 
-# %% ../../nbs/61_eval.pipeline.ipynb #20d7c3a5
+# %% ../../nbs/61_eval.pipeline.ipynb #cad12e8d
 def eval_config(experiment:str|Path, # experiment name (or folder); with `conf`, where the results go
                 data=None, # another data config: YAML path, shipped config name, dict (a run config gives its `data`)
                 split:str='test', # the split of the dataset to evaluate on
@@ -70,7 +70,7 @@ def eval_config(experiment:str|Path, # experiment name (or folder); with `conf`,
         if not cfg[k].get('name'): raise ConfigError(f'{k}.name is missing: the {k} to evaluate')
     return {'experiment': str(experiment), 'checkpoint': info, 'split': split, **cfg}, state
 
-# %% ../../nbs/61_eval.pipeline.ipynb #609d3bc1
+# %% ../../nbs/61_eval.pipeline.ipynb #274f9f07
 def eval_device(device=None) -> torch.device: # a device, a name such as 'cuda:1', or None: the GPU if there is one
     "The device of an evaluation: the one asked for, else the GPU if there is one, else the CPU."
     return torch.device(device) if device is not None else torch.device('cuda' if torch.cuda.is_available() else 'cpu')
@@ -89,7 +89,7 @@ def build_evaluation(cfg:dict, # an evaluation config from `eval_config`
     protocol = model_protocol(model, cfg['protocol'])
     return loader, model.eval().to(eval_device(device)), protocol
 
-# %% ../../nbs/61_eval.pipeline.ipynb #d3e44919
+# %% ../../nbs/61_eval.pipeline.ipynb #b5aecc5d
 def _batch_file(d:Path, i:int) -> Path: return d/'predictions'/f'batch_{i:06d}.pt'
 
 def cached_batches(d:Path) -> int: # an evaluation folder
@@ -110,7 +110,7 @@ def predict_batch(model, protocol:Protocol, data:dict, # the model, its protocol
     metrics = {k: v.detach().float().cpu() for k, v in metrics.items() if isinstance(v, torch.Tensor) and v.shape == (n,)}
     return {'index': torch.as_tensor(indices), 'cache': protocol.cache(pred, data), 'metrics': metrics}
 
-# %% ../../nbs/61_eval.pipeline.ipynb #88fefc8a
+# %% ../../nbs/61_eval.pipeline.ipynb #2e33edfe
 def _cat(parts:list):
     if isinstance(parts[0], dict): return {k: _cat([p[k] for p in parts]) for k in parts[0]}
     return torch.cat(parts)
@@ -126,7 +126,7 @@ def load_predictions(d:Path, # an evaluation folder
         except Exception as e: raise ConfigError(f"Corrupt cached predictions '{_batch_file(d, i)}' ({type(e).__name__}): delete it or use --overwrite") from None
     return _cat(parts)
 
-# %% ../../nbs/61_eval.pipeline.ipynb #4027b2f7
+# %% ../../nbs/61_eval.pipeline.ipynb #d930b066
 def score(cached:dict, protocol:Protocol) -> tuple[dict, dict]: # cached predictions and the protocol
     "The per-sample table {column: (N,) array} and the summary of cached predictions."
     errors = protocol.errors(cached['cache'])
@@ -151,7 +151,7 @@ def read_table(path:Path) -> dict: # a CSV written by `write_table`
     a = np.genfromtxt(path, delimiter=',', names=True, dtype=None, deletechars='', ndmin=1)
     return {k: a[k].astype(np.int64 if k == 'index' else np.float64) for k in a.dtype.names}
 
-# %% ../../nbs/61_eval.pipeline.ipynb #c27d647a
+# %% ../../nbs/61_eval.pipeline.ipynb #62e9b7f2
 class EvalResult(NamedTuple):
     "Where an evaluation lives, its summary and per-sample table, and how many batches ran or came from the cache."
     path: Path
@@ -173,7 +173,7 @@ def _default_name(cfg:dict, checkpoint) -> str:
     name = f"{Path(str(cfg['data']['name'])).stem.split(':')[-1]}-{cfg['split']}"
     return name if checkpoint in (None, 'best') else f'{name}-{Path(str(checkpoint)).stem}'
 
-# %% ../../nbs/61_eval.pipeline.ipynb #6b3804c0
+# %% ../../nbs/61_eval.pipeline.ipynb #5c49a074
 def _first_batch(model, protocol, data, indices, cfg, device):
     "The predictions of the first batch to run; what the data lacks for the model or the protocol is a ConfigError."
     try: return predict_batch(model, protocol, data, indices, device)
@@ -199,7 +199,7 @@ def _run_batches(model, protocol, loader, d:Path, cfg:dict, start:int, device, p
     if bar is not None: bar.close()
     return ran
 
-# %% ../../nbs/61_eval.pipeline.ipynb #5e702cd3
+# %% ../../nbs/61_eval.pipeline.ipynb #ea75e6b4
 def evaluate_experiment(experiment:str|Path, # experiment name (or folder); with `conf`, where the results go
                         data=None, # another data config (YAML path, shipped name, dict)
                         split:str='test', # split of the dataset
@@ -235,7 +235,7 @@ def evaluate_experiment(experiment:str|Path, # experiment name (or folder); with
     if verbose: print(f'{ran} batches run, {n - ran} from the cache; results in {d}:\n  ' + ', '.join(f'{k} {v:.4g}' for k, v in summary.items()))
     return EvalResult(d, summary, table, ran, n - ran)
 
-# %% ../../nbs/61_eval.pipeline.ipynb #0bd04a45
+# %% ../../nbs/61_eval.pipeline.ipynb #dbf5ae1f
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         sys.stderr.write(f'{self.prog}: error: {message} (see {self.prog} --help)\n'); sys.exit(2)
@@ -262,8 +262,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument('dotlist', nargs='*', metavar='key=value', help='overrides of the data, model and protocol sections, e.g. data.batch_size=8')
     return p
 
-# %% ../../nbs/61_eval.pipeline.ipynb #b7ad8853
-def _sigterm(signum, frame): raise KeyboardInterrupt
+# %% ../../nbs/61_eval.pipeline.ipynb #f903dfe4
+class _Terminated(KeyboardInterrupt):
+    "SIGTERM, stopping an evaluation as Ctrl+C does."
+
+def _sigterm(signum, frame): raise _Terminated
 
 def main(argv:list[str]|None=None):
     "Entry point of `pixlib_eval` and `python -m pixlib.eval.pipeline`."
@@ -275,8 +278,9 @@ def main(argv:list[str]|None=None):
                             overrides=a.dotlist, conf=a.conf, device=a.device)
     except ConfigError as e:
         sys.stderr.write(f'pixlib_eval: error: {e}\n'); sys.exit(2)
-    except KeyboardInterrupt:
-        sys.stderr.write('pixlib_eval: interrupted: the finished batches are cached; run the same command again to continue\n'); sys.exit(130)
+    except KeyboardInterrupt as e:
+        sys.stderr.write('pixlib_eval: interrupted: the finished batches are cached; run the same command again to continue\n')
+        sys.exit(143 if isinstance(e, _Terminated) else 130)
     finally: signal.signal(signal.SIGTERM, old)
 
 if __name__ == '__main__' and '__file__' in globals(): main()
