@@ -47,6 +47,7 @@ class HomographyNet(BaseModel):
         'num_visualize': 3, # samples drawn by `visualize`
     }
     required_data_keys = {'view0': ['image'], 'view1': ['image']}
+    eval_protocol = 'homography'   # how pixlib_eval scores pred['H_0to1'] (see pixlib.eval.protocols)
 
     def _init(self, conf):
         if conf.loss not in _losses: raise ConfigError(f"HomographyNet: loss must be one of {', '.join(_losses)}, got '{conf.loss}'")
