@@ -31,20 +31,22 @@ def list_images(folder, # a folder of images (searched recursively)
     return files
 
 # %% ../../nbs/04_utils.image.ipynb #c771d59a
-def _to_array(img:Image.Image, grayscale:bool, as_float:bool) -> np.ndarray:
+def _to_array(img:Image.Image, grayscale:bool, as_float:bool|None) -> np.ndarray:
     "A PIL image as (H, W) or (H, W, 3), uint8 or float32 in [0, 1]; 16-bit and float images keep their precision as float."
     if img.mode in ('I;16', 'I;16L', 'I;16B', 'I;16N', 'I', 'F'):   # 16-bit (or 32-bit) grayscale
+        if as_float is None: as_float = True
         a = np.asarray(img, dtype=np.float64)
         a = a / 65535 if img.mode != 'F' else a
         a = np.clip(a, 0, 1)
         if not grayscale: a = np.repeat(a[..., None], 3, -1)
         return a.astype(np.float32) if as_float else np.round(a * 255).astype(np.uint8)
     a = np.asarray(img.convert('L' if grayscale else 'RGB'))
+    if as_float is None: as_float = False
     return a.astype(np.float32) / 255 if as_float else a
 
 def load_image(path, # an image file
                grayscale:bool=False, # (H, W) luminance instead of (H, W, 3) RGB
-               as_float:bool=False, # float32 in [0, 1] instead of uint8 (keeps 16-bit precision)
+               as_float:bool|None=False, # float32 in [0, 1] instead of uint8 (keeps 16-bit precision); None: uint8 for 8-bit files, float32 for others
               ) -> np.ndarray:
     "Read an image upright (EXIF orientation applied), RGB or grayscale, 8 or 16 bit; `ConfigError` naming the file if it cannot be read."
     try:
