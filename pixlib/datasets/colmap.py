@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['CAMERA_MODELS', 'MODEL_IDS', 'ColmapModel', 'model_format', 'read_colmap_model', 'write_colmap_model',
-           'make_synthetic_reconstruction', 'compare_with_pycolmap', 'covisibility', 'perturb_pose', 'ColmapDataset']
+           'make_synthetic_reconstruction', 'compare_with_pycolmap', 'shared_points', 'covisibility', 'perturb_pose',
+           'ColmapDataset']
 
 # %% ../../nbs/24_datasets.colmap.ipynb #d15b48cb
 import struct, warnings
@@ -284,14 +285,16 @@ def _observe(planes, cams, poses, X, min_track):
     obs = []
     for cam, (R, t) in zip(cams, poses):
         Xc = X @ R.T + t
-        p, valid = cam.world2image(torch.from_numpy(Xc))
-        p, valid = p.numpy(), valid.numpy() & (Xc[:, 2] > 0.1)
+        f, cc, (w, h) = cam.f.numpy(), cam.c.numpy(), cam.size.numpy()
+        with np.errstate(divide='ignore', invalid='ignore'): q = Xc[:, :2] / Xc[:, 2:] * f + cc
+        idx = np.flatnonzero((Xc[:, 2] > 0.1) & (q > -0.2 * np.array([w, h])).all(1) & (q < 1.2 * np.array([w, h])).all(1))   # near the image
+        p, valid = cam.world2image(torch.from_numpy(Xc[idx]))
+        p, valid = p.numpy(), valid.numpy()
         c = -R.T @ t
-        d = X - c
+        d = X[idx] - c
         dist = np.linalg.norm(d, axis=1)
-        s = _hit(planes, c, d / dist[:, None])
-        valid &= np.abs(s - dist) < 1e-6 * dist + 1e-9          # the first surface along the ray is the point's
-        obs.append((np.flatnonzero(valid), p[valid]))
+        valid &= np.abs(_hit(planes, c, d / dist[:, None]) - dist) < 1e-6 * dist + 1e-9   # the first surface along the ray is the point's
+        obs.append((idx[valid], p[valid]))
     count = np.zeros(len(X), int)
     for idx, _ in obs: count[idx] += 1
     return obs, count >= min_track
@@ -303,7 +306,7 @@ def _synthetic_poses(rng, num_images, spread):
     for i in range(num_images):
         a, r = 2 * np.pi * (i / num_images + rng.uniform(-0.1, 0.1)), spread * np.sqrt(rng.uniform(0.1, 1))
         centre = np.array([r * np.cos(a), 0.6 * r * np.sin(a), rng.uniform(-0.3, 0.2)])
-        target = np.array([0.4 * centre[0], 0.4 * centre[1], 3.5]) + rng.uniform(-0.3, 0.3, 3)
+        target = np.array([centre[0] * (1 - 1 / (1 + spread)), centre[1] * (1 - 1 / (1 + spread)), 3.5]) + rng.uniform(-0.3, 0.3, 3)
         R = _look_at(centre, target, rng.uniform(-0.15, 0.15))
         q = rotmat2qvec(torch.from_numpy(R)).numpy()
         poses.append((q, Pose.from_colmap(q, -R @ centre).R.numpy(), -R @ centre))   # R as read back from q
@@ -350,7 +353,7 @@ def make_synthetic_reconstruction(path, # the scene folder: images/, sparse/ (.b
     cams = [Camera.from_colmap(cameras[c]).double() for c in cam_ids]
     poses = _synthetic_poses(rng, num_images, spread)
     qvecs, poses = [q for q, _, _ in poses], [(R, t) for _, R, t in poses]
-    X = _sample_points(rng, planes, cams, poses, 3 * num_points)
+    X = _sample_points(rng, planes, cams, poses, 2 * num_points)
     obs, keep = _observe(planes, cams, poses, X, 2)
     sel = np.flatnonzero(keep)[:num_points]
     pid = np.zeros(len(X), np.int64); pid[sel] = np.arange(1, len(sel) + 1)
@@ -426,10 +429,10 @@ def compare_with_pycolmap(model:ColmapModel, # what we wrote
     return {'cameras': len(rec.cameras), 'images': len(rec.images), 'points3D': len(rec.points3D), 'observations': n_obs}
 
 # %% ../../nbs/24_datasets.colmap.ipynb #8290c92c
-def covisibility(model:ColmapModel, # the model
-                 image_ids:list, # the images to compare
-                ) -> np.ndarray: # (n, n) shares in [0, 1] (0 on the diagonal)
-    "The share of 3D points seen by both images of each pair: shared points / points of the image with fewer."
+def shared_points(model:ColmapModel, # the model
+                  image_ids:list, # the images to compare
+                 ) -> np.ndarray: # (n, n) numbers of shared 3D points (the diagonal: the points of each image)
+    "The number of 3D points seen by both images, for every pair of `image_ids`."
     rows, cols = [], []
     for k, iid in enumerate(image_ids):
         ids = np.unique(model.images[iid]['point3D_ids']); ids = ids[ids >= 0]
@@ -441,7 +444,14 @@ def covisibility(model:ColmapModel, # the model
                                 (n, int(cols.max(initial=-1)) + 1), check_invariants=False)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', UserWarning)      # torch's notes on its sparse support
-        shared = torch.sparse.mm(A, A.t()).to_dense().numpy()
+        return torch.sparse.mm(A, A.t()).to_dense().numpy()
+
+def covisibility(model:ColmapModel, # the model
+                 image_ids:list, # the images to compare
+                 shared:np.ndarray|None=None, # `shared_points(model, image_ids)` if already computed
+                ) -> np.ndarray: # (n, n) shares in [0, 1] (0 on the diagonal)
+    "The share of 3D points seen by both images of each pair: shared points / points of the image with fewer."
+    shared = shared_points(model, image_ids) if shared is None else shared
     counts = np.diag(shared).copy()
     share = shared / np.maximum(np.minimum(counts[:, None], counts[None]), 1)
     np.fill_diagonal(share, 0)
@@ -516,10 +526,9 @@ def _scene_confs(conf) -> list:
 def _scene_pairs(scene:_Scene, conf) -> list:
     "The pairs (i, j), i < j, of a scene whose covisibility is in the configured range."
     ids = scene.image_ids
-    share = covisibility(scene.model, ids)
-    sets = [np.unique(scene.model.images[i]['point3D_ids']) for i in ids]
-    n = np.array([int((s >= 0).sum()) for s in sets])
-    ok = (share >= conf.min_overlap) & (share <= conf.max_overlap) & (share * np.minimum(n[:, None], n[None]) >= conf.min_shared)
+    shared = shared_points(scene.model, ids)
+    share = covisibility(scene.model, ids, shared)
+    ok = (share >= conf.min_overlap) & (share <= conf.max_overlap) & (shared >= conf.min_shared)
     return [(ids[a], ids[b]) for a, b in zip(*np.nonzero(np.triu(ok, 1)))]
 
 # %% ../../nbs/24_datasets.colmap.ipynb #9f942a44
