@@ -597,22 +597,17 @@ class ColmapDataset(BaseDataset):
         if conf.undistort and any(s.depth_dir is not None for s in self.scenes.values()):
             raise ConfigError(f'{owner}: undistort with depth maps is not supported (MegaDepth models are already undistorted)')
         self.num_params = 6 if conf.undistort else max(len(c._data) for s in self.scenes.values() for c in s.cameras.values())
-        self.pairs = {}
+        self.pairs, scene_pairs = {}, {n: _scene_pairs(s, conf) for n, s in self.scenes.items()}
         for split in self.splits:
             names = conf[f'{split}_scenes'] or list(self.scenes)
             unknown = [n for n in names if n not in self.scenes]
             if unknown: raise ConfigError(f"{owner}: {split}_scenes names unknown scenes {unknown} (scenes: {', '.join(self.scenes)})")
-            pairs = [(n, i, j) for n in names for i, j in self._scene_pairs(n)]
+            pairs = [(n, i, j) for n in names for i, j in scene_pairs[n]]
             if not pairs: raise ConfigError(f"{owner}: no image pair of the {split} scenes {names} has a covisibility in [{conf.min_overlap}, {conf.max_overlap}] with at least {conf.min_shared} shared points")
             if split != 'train':
                 pick = np.random.default_rng(np.random.SeedSequence([conf.seed, 1 if split == 'val' else 2])).permutation(len(pairs))
                 pairs = [pairs[k] for k in sorted(pick[:conf[f'{split}_size']])]
             self.pairs[split] = pairs
-
-    def _scene_pairs(self, name):
-        if not hasattr(self, '_pair_cache'): self._pair_cache = {}
-        if name not in self._pair_cache: self._pair_cache[name] = _scene_pairs(self.scenes[name], self.conf)
-        return self._pair_cache[name]
 
     def get_dataset(self, split:str) -> SplitDataset:
         "The split's dataset: training pairs drawn per sample and epoch, fixed validation and test pairs."
