@@ -36,7 +36,7 @@ setuptools.setup(
     include_package_data=True,
     package_data={'pixlib': ['configs/*.yaml']},
     install_requires=_reqs('requirements'),
-    extras_require={'dev': _reqs('dev_requirements')},
+    extras_require={'dev': _reqs('dev_requirements'), 'depth': _reqs('depth_requirements')},
     dependency_links=cfg.get('dep_links', '').split(),
     python_requires='>=' + min_python,
     long_description=open('README.md', encoding='utf-8').read(),

@@ -146,6 +146,14 @@ def _import(modname:str):
         if e.name is not None and (modname == e.name or modname.startswith(e.name + '.')): return None
         raise
 
+def _not_importable(name:str, kind:str, package:str) -> str:
+    "The message for a name that is neither one of pixlib's components nor an importable module."
+    top = name.split('.')[0]
+    return (f"{kind} '{name}': module '{name}' cannot be imported from here (working directory {os.getcwd()}), and it is not "
+            f"one of pixlib's: {', '.join(available(package)) or 'none'}. If it is your own module, make it importable: run from "
+            f"the folder that holds {top}.py (or the package {top}/), add that folder to PYTHONPATH or sys.path, "
+            f"or install your project with `pip install -e .`")
+
 def _from_file(path:Path):
     name = f'_pixlib_user_{abs(hash(str(path.resolve())))}_{path.stem}'
     if name in sys.modules: return sys.modules[name]
@@ -186,9 +194,7 @@ def get_class(name:str, # short name, dotted module path (optionally .ClassName)
             modpath, _, clsname = name.rpartition('.')
             for modname in (f'{package}.{modpath}', f'{root}.{modpath}', modpath):
                 if (mod := _import(modname)) is not None: break
-        if mod is None:
-            raise ConfigError(f"Unknown {kind} '{name}'; available: {', '.join(available(package)) or 'none'} "
-                              f"(or the dotted path of a module of yours, e.g. my_project.my_module)")
+        if mod is None: raise ConfigError(_not_importable(name, kind, package))
     if clsname:
         c = getattr(mod, clsname, None)
         if not (inspect.isclass(c) and issubclass(c, base)):
