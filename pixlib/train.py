@@ -37,7 +37,7 @@ default_train_conf = {
     'eval_every_iter': 1000, 'log_every_iter': 100, 'save_every_iter': 5000, 'keep_last_checkpoints': 10,
     'best_key': 'loss/total', 'best_mode': 'min', 'median_metrics': [], 'recall_metrics': {},
     'num_figures': 0, 'load_experiment': None, 'dataset_callback_fn': None, 'max_nonfinite_steps': 10,
-    'dist_timeout': 600, 'device': None,
+    'dist_timeout': 600, 'device': None, 'num_threads': 1,
 }
 
 train_conf_doc = {
@@ -68,6 +68,7 @@ train_conf_doc = {
     'max_nonfinite_steps': 'consecutive non-finite steps (skipped) after which the run stops with a checkpoint',
     'dist_timeout': 'seconds before a hung multi-process collective is an error',
     'device': 'null: the GPU of the process if any, else the CPU',
+    'num_threads': 'intra-op CPU threads of the run (torch.set_num_threads), set before the model and data are built; results are bitwise reproducible for the same machine and thread count',
 }
 
 class RunConf(Configurable):
@@ -95,7 +96,7 @@ def check_train_conf(t:DictConfig):
     if t.mixed_precision not in (None, 'float16', 'bfloat16'):
         raise ConfigError(f"train.mixed_precision must be null, float16 or bfloat16, not '{t.mixed_precision}'")
     if t.best_mode not in ('min', 'max'): raise ConfigError(f"train.best_mode must be min or max, not '{t.best_mode}'")
-    for k in ('epochs', 'grad_accumulation', 'eval_every_iter', 'log_every_iter', 'save_every_iter', 'max_nonfinite_steps'):
+    for k in ('epochs', 'grad_accumulation', 'eval_every_iter', 'log_every_iter', 'save_every_iter', 'max_nonfinite_steps', 'num_threads'):
         if t[k] < (0 if k == 'epochs' else 1): raise ConfigError(f"train.{k} must be at least {0 if k == 'epochs' else 1}, got {t[k]}")
     s = t.lr_schedule
     if s.type == 'sequential':
@@ -386,6 +387,7 @@ class _Run:
             dist.init_process_group('nccl' if self.device.type == 'cuda' else 'gloo',
                                     timeout=datetime.timedelta(seconds=t.dist_timeout))
             self._own_pg = True
+        torch.set_num_threads(t.num_threads)
         set_seed(t.seed)
         self.dataset = self.data_cls(self.conf.data)
         self.model = self.model_cls(self.conf.model).to(self.device)
@@ -479,7 +481,8 @@ class _Run:
         t, tr = self.t, self.trainer
         logger.info(f"{'Restoring' if self.restore else 'Starting'} experiment {self.name} in {self.dir}"
                     + (f' from {self.ckpt_path.name} (epoch {self.epoch}, step {self.step})' if self.restore else '')
-                    + (f' with {self.world} processes' if self.distributed else '') + f' on {self.device}')
+                    + (f' with {self.world} processes' if self.distributed else '') + f' on {self.device}'
+                    + f' with {torch.get_num_threads()} intra-op threads (train.num_threads={t.num_threads})')
         if self.ckpt is not None: set_rng_state(self.ckpt['rng'])
         n = len(self.train_loader)
         status = 'complete'
