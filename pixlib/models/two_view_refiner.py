@@ -56,6 +56,7 @@ class TwoViewRefiner(BaseModel):
         'recall_thresholds': [[1., 2.], [2., 5.], [5., 10.]],   # (degrees, centimetres) for the recall metrics
         'max_figures': 4,               # samples shown by `visualize`
     }
+    eval_protocol = 'relative_pose'     # how `pixlib_eval` and the inspection helpers evaluate `T_opt`
     required_data_keys = {'view0': ['image', 'camera'], 'view1': ['image', 'camera'], 'points3D': [], 'T_init': []}
 
     def _init(self, conf):
@@ -90,9 +91,11 @@ class TwoViewRefiner(BaseModel):
         confs = pred.get('confidences') if self.conf.use_confidence else None
         return maps, confs
 
-    def _level_camera(self, cam, fmap, image):
-        s = torch.tensor([fmap.shape[-1] / image.shape[-1], fmap.shape[-2] / image.shape[-2]], dtype=cam.dtype, device=cam.device)
-        return cam.scale(s)
+    def level_camera(self, cam:Camera, # cameras of the full-resolution images
+                     scale:int, # the level's scale exponent s: its maps are 2**-s times the image's size
+                    ) -> Camera:
+        "The camera of a feature map at scale `2**-scale`: the pooling grid's exact ratio, not the ratio of rounded map sizes."
+        return cam.scale(2. ** -scale)
 
     def residuals(self, T:Pose, # current poses (B,)
                   p3d, # points (B, N, 3) in view 0's frame
@@ -120,8 +123,8 @@ class TwoViewRefiner(BaseModel):
         damping = self.damping()
         for lvl, (Fm, n_iters) in enumerate(zip(maps, self.conf.num_iters)):
             F0, F1 = Fm[:B], Fm[B:]
-            cam0 = self._level_camera(data['view0']['camera'], F0, im0)
-            cam1 = self._level_camera(data['view1']['camera'], F1, im1)
+            cam0 = self.level_camera(data['view0']['camera'], self.scales[lvl])
+            cam1 = self.level_camera(data['view1']['camera'], self.scales[lvl])
             p0, vis0 = cam0.world2image(p3d)
             f0, in0, _ = interpolate_tensor(F0, p0, self.conf.interpolation, self.conf.pad)
             valid0 = vis0 & in0
