@@ -335,7 +335,7 @@ def run(self:Trainer) -> RunResult:
     self.setup()
     self._open()
     log = capture_output(self.dir/'log.txt') if self.rank == 0 else nullcontext(None)
-    level = logger.level
+    level, failed = logger.level, False
     try:
         with log as console, self.stop:
             if self.rank != 0: logger.setLevel(logging.WARNING)
@@ -345,14 +345,14 @@ def run(self:Trainer) -> RunResult:
                     self.writer = SummaryWriter(str(self.dir), purge_step=self.step + 1 if self.restore else None)
                 return self._train(console)
             except BaseException as e:
-                self._log_failure(e); raise
+                failed = True; self._log_failure(e); raise
     finally:
         logger.setLevel(level)
         torch.set_num_threads(self._threads)
         if self.writer is not None: self.writer.close()
         if self._own_pg: dist.destroy_process_group()
         if self.lock is not None: self.lock.release()
-        if sys.exc_info()[0] is not None: _kill_stuck_workers()
+        if failed: _kill_stuck_workers()
 
 @patch
 def request_stop(self:Trainer):
