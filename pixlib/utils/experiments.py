@@ -6,7 +6,7 @@
 __all__ = ['MAX_NAME_LEN', 'experiment_dir', 'CheckpointWriteError', 'save_checkpoint', 'load_checkpoint', 'list_checkpoints',
            'last_checkpoint', 'list_experiments', 'delete_old_checkpoints', 'latest_good_checkpoint',
            'ExperimentLockedError', 'ExperimentLock', 'lock_holder', 'clean_stale_files', 'find_checkpoint',
-           'pixlib_name', 'load_experiment', 'capture_output']
+           'pixlib_name', 'check_code_free', 'load_experiment', 'capture_output']
 
 # %% ../../nbs/40_utils.experiments.ipynb #1f9c621c
 import datetime, errno, fcntl, importlib.util, os, re, socket, sys, shutil, threading
@@ -221,6 +221,25 @@ def pixlib_name(name, # a model or dataset name from a config
     raise ConfigError(f"The {what} names {name!r}, code outside pixlib (a module or a file of its author): opening it would "
                       f"run that code. If you trust its author, pass trust_code=True (e.g. load_experiment(..., trust_code=True))")
 
+# %% ../../nbs/40_utils.experiments.ipynb #16a7725a
+def _strings(c, key=None):
+    "(key, value) of every string in nested dicts and lists."
+    if isinstance(c, dict):
+        for k, v in c.items(): yield from _strings(v, k)
+    elif isinstance(c, (list, tuple)):
+        for v in c: yield from _strings(v, key)
+    elif isinstance(c, str): yield key, c
+
+def check_code_free(section, # a config section (dict or DictConfig), e.g. an experiment's `model`
+                    package:str, # the package of its short names, e.g. 'pixlib.models'
+                    trust_code:bool=False, # allow anything
+                    what:str='experiment'): # what names it, for the message
+    "Raise the error of `pixlib_name` if `section` names code outside pixlib (a `name` anywhere in it, or a `.py` file)."
+    if trust_code: return
+    c = OmegaConf.to_container(section, resolve=False) if isinstance(section, DictConfig) else section
+    for k, v in _strings(c):
+        if k == 'name' or re.search(r'\.py(:\w+)?$', v): pixlib_name(v, package, False, what)
+
 # %% ../../nbs/40_utils.experiments.ipynb #ddb4c8e2
 def load_experiment(name:str|Path, # experiment name (under `training_path()`) or `Path` of its folder
                     conf_overrides:dict|None=None, # merged over the model config
@@ -235,6 +254,7 @@ def load_experiment(name:str|Path, # experiment name (under `training_path()`) o
     ckpt = load_checkpoint(path, map_location=map_location)
     conf = OmegaConf.create(ckpt['conf']) if 'conf' in ckpt else load_conf(d/'config.yaml')
     model_conf = merge_confs(conf.model, conf_overrides or {})
+    check_code_free(model_conf, 'pixlib.models', trust_code, f'experiment {str(name)!r}')
     model = get_model(pixlib_name(model_conf.name, 'pixlib.models', trust_code, f'experiment {str(name)!r}'))(model_conf)
     missing, unexpected = model.load_state_dict(ckpt['model'], strict=False)
     if missing or unexpected:

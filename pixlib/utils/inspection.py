@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from omegaconf import OmegaConf, DictConfig
 from .conf import ConfigError, merge_confs, load_conf
-from .experiments import list_experiments, list_checkpoints, load_checkpoint, load_experiment, pixlib_name, _exp_path
+from .experiments import list_experiments, list_checkpoints, load_checkpoint, load_experiment, pixlib_name, check_code_free, _exp_path
 
 # %% ../../nbs/52_utils.inspection.ipynb #f94e03d6
 def _fmt(v) -> str:
@@ -113,7 +113,9 @@ def full_config(name:str|Path, # experiment name (under `root`) or folder
     out = {**conf, 'train': OmegaConf.to_container(RunConf.build_conf({'train': conf.get('train', {})}).train)}
     for key, getter, pkg in (('model', get_model, 'pixlib.models'), ('data', get_dataset, 'pixlib.datasets')):
         section = conf.get(key) or {}
-        try: out[key] = OmegaConf.to_container(getter(pixlib_name(section['name'], pkg, trust_code)).build_conf(section))
+        try:
+            check_code_free(section, pkg, trust_code)
+            out[key] = OmegaConf.to_container(getter(pixlib_name(section['name'], pkg, trust_code)).build_conf(section))
         except Exception: out[key] = section  # the class cannot be imported or the config is broken: keep it as saved
     return OmegaConf.create(out)
 
@@ -221,6 +223,7 @@ def show_predictions(name:str|Path, # experiment name (under `root`) or folder
     if getattr(type(model), 'visualize', BaseModel.visualize) is BaseModel.visualize:
         raise ConfigError(f'{type(model).__name__} does not override BaseModel.visualize: it draws nothing')
     data_conf = merge_confs(conf.data, {'num_workers': 0}, data_overrides or {})
+    check_code_free(data_conf, 'pixlib.datasets', trust_code, f'experiment {str(name)!r}')
     loader = get_dataset(pixlib_name(data_conf.name, 'pixlib.datasets', trust_code, f'experiment {str(name)!r}'))(data_conf).get_data_loader(split)
     figures = []
     for i, data in enumerate(loader):
