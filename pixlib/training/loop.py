@@ -6,7 +6,7 @@
 __all__ = ['RunResult', 'Trainer']
 
 # %% ../../nbs/45_training.loop.ipynb #02fa7c9b
-import datetime, functools, logging, math, multiprocessing, os, shutil, signal, sys, time, traceback
+import datetime, functools, logging, math, multiprocessing, os, shutil, signal, sys, threading, time, traceback
 from collections import defaultdict
 from contextlib import nullcontext
 from pathlib import Path
@@ -314,11 +314,15 @@ def _train(self:Trainer, console=None) -> RunResult:
     return RunResult('complete', self.dir, self.results)
 
 # %% ../../nbs/45_training.loop.ipynb #d96983b1
-def _kill_stuck_workers():
-    "Kill the data workers still alive after a failure (they ignore SIGTERM, and one that hangs would block the exit)."
-    from torch.utils.data._utils.worker import _worker_loop
-    for p in multiprocessing.active_children():
-        if getattr(p, '_target', None) is _worker_loop: p.kill(); p.join(10)
+def _kill_stuck_workers(before:set): # pids of the child processes that existed before the run
+    "Kill the worker processes the run started that are still alive after a failure (they ignore SIGTERM, and one that hangs would block the exit)."
+    new = [p for p in multiprocessing.active_children() if p.daemon and p.pid not in before]
+    if not new or threading.current_thread() is not threading.main_thread(): return
+    old = signal.signal(signal.SIGCHLD, signal.SIG_DFL)   # torch's handler would raise for each killed worker of a live loader
+    try:
+        for p in new: p.kill()
+        for p in new: p.join(10)
+    finally: signal.signal(signal.SIGCHLD, old)
 
 @patch
 def _log_failure(self:Trainer, e:BaseException):
@@ -335,7 +339,7 @@ def run(self:Trainer) -> RunResult:
     self.setup()
     self._open()
     log = capture_output(self.dir/'log.txt') if self.rank == 0 else nullcontext(None)
-    level, failed = logger.level, False
+    level, failed, before = logger.level, False, {p.pid for p in multiprocessing.active_children()}
     try:
         with log as console, self.stop:
             if self.rank != 0: logger.setLevel(logging.WARNING)
@@ -352,7 +356,7 @@ def run(self:Trainer) -> RunResult:
         if self.writer is not None: self.writer.close()
         if self._own_pg: dist.destroy_process_group()
         if self.lock is not None: self.lock.release()
-        if failed: _kill_stuck_workers()
+        if failed: _kill_stuck_workers(before)
 
 @patch
 def request_stop(self:Trainer):
