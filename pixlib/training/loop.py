@@ -55,9 +55,9 @@ class Trainer:
         self.ckpt = self.ckpt_path = self.init_path = self.writer = self.lock = None
         self.notes, self.changed = [], []   # warnings for the log; keys that --restore changes
         base = self._restored_conf(conf) if restore else self._new_conf(conf, overwrite)
-        if restore: self.changed = check_restore_overrides(base, overrides)
         self.overwrite = overwrite and self.dir.exists()
         self.conf, self.data_cls, self.model_cls = check_run_conf(base, overrides)
+        if restore: self.changed = check_restore_overrides(base, overrides)
         self.t = self.conf.train
         if self.t.load_experiment and not restore: self.init_path = self._init_weights_path(self.t.load_experiment)
         self.device = run_device(self.t, self.local_rank)
