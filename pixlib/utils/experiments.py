@@ -129,6 +129,15 @@ def _lock_text(path:Path) -> str:
     try: return path.read_text(errors='replace').strip() or 'an unknown process'
     except OSError: return 'an unknown process'
 
+_held = set()   # the locks this process holds
+
+def _forget_locks_in_child():
+    "In a forked child (a data worker), close the held locks' descriptors: a flock is shared with children, and an orphaned worker must not keep it."
+    for lk in list(_held): os.close(lk.fd); lk.fd = None
+    _held.clear()
+
+os.register_at_fork(after_in_child=_forget_locks_in_child)
+
 class ExperimentLock:
     "An exclusive lock on an experiment folder (`.lock`, flock), held by one writing process."
     def __init__(self, folder:Path): self.dir, self.path, self.fd, self.stale = Path(folder), Path(folder)/'.lock', None, None
@@ -152,7 +161,7 @@ def acquire(self:ExperimentLock):
     self.stale = old or None   # what a killed run left behind
     me = f"pid {os.getpid()} on {socket.gethostname()} since {datetime.datetime.now().isoformat(timespec='seconds')}"
     os.ftruncate(fd, 0); os.pwrite(fd, me.encode(), 0); os.fsync(fd)
-    self.fd = fd
+    self.fd = fd; _held.add(self)
     return self
 
 # %% ../../nbs/40_utils.experiments.ipynb #a80cff14
@@ -160,6 +169,7 @@ def acquire(self:ExperimentLock):
 def release(self:ExperimentLock):
     "Remove the lock file and release the lock."
     if self.fd is None: return
+    _held.discard(self)
     try: self.path.unlink(missing_ok=True)
     finally: os.close(self.fd); self.fd = None
 
