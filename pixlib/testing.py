@@ -16,9 +16,10 @@ from .models.base_model import BaseModel
 
 # %% ../nbs/39_testing.ipynb #6dc9dd1c
 class ToySet(EpochDataset):
-    "Samples `{'x', 'y', 'index'}` with `y = w.x + noise`; NaN targets and a delay per sample on request."
-    def __init__(self, n, dim, delay=0., nan_indices=(), all_nan=False, callback_log=''):
+    "Samples `{'x', 'y', 'index'}` with `y = w.x + noise`; NaN targets, a delay per sample and a hung data worker on request."
+    def __init__(self, n, dim, delay=0., nan_indices=(), all_nan=False, callback_log='', hang_index=-1):
         self.n, self.dim, self.delay, self.nan_indices, self.all_nan = n, dim, delay, set(nan_indices), all_nan
+        self.hang_index = hang_index
         self.w, self.callback_log = torch.linspace(-1, 1, dim), callback_log
     def epoch_callback(self, seed:int): # the run's seed + epoch
         "A `train.dataset_callback_fn`: appends `seed` to the file `callback_log`."
@@ -30,16 +31,19 @@ class ToySet(EpochDataset):
         y = (x * self.w).sum() + 0.05 * torch.randn((), generator=g)
         if self.all_nan or i in self.nan_indices: y = y * float('nan')
         if self.delay: time.sleep(self.delay)
+        if i == self.hang_index and torch.utils.data.get_worker_info() is not None:
+            while True: time.sleep(1)   # a data worker that hangs (in a worker process only)
         return {'x': x, 'y': y, 'index': i}
 
 # %% ../nbs/39_testing.ipynb #3b373b49
 class ToyData(BaseDataset):
-    "The regression task of `ToySet`: `train_size` and `val_size` samples of dimension `dim`."
-    default_conf = {'dim': 8, 'train_size': 64, 'val_size': 16, 'delay': 0.0, 'nan_indices': [], 'all_nan': False, 'callback_log': ''}
+    "The regression task of `ToySet`: `train_size` and `val_size` samples of dimension `dim` (`hang_index`: a training sample whose worker hangs)."
+    default_conf = {'dim': 8, 'train_size': 64, 'val_size': 16, 'delay': 0.0, 'nan_indices': [], 'all_nan': False, 'callback_log': '', 'hang_index': -1}
     def get_dataset(self, split): # 'train', 'val' or 'test' (the size of val)
         "The `ToySet` of `split`."
         c = self.conf
-        return ToySet(c.train_size if split == 'train' else c.val_size, c.dim, c.delay, list(c.nan_indices), c.all_nan, c.callback_log)
+        return ToySet(c.train_size if split == 'train' else c.val_size, c.dim, c.delay, list(c.nan_indices), c.all_nan, c.callback_log,
+                     c.hang_index if split == 'train' else -1)
 
 # %% ../nbs/39_testing.ipynb #97601522
 class ToyModel(BaseModel):

@@ -8,7 +8,7 @@ __all__ = ['TrainResult', 'train', 'main', 'Trainer', 'RunResult', 'TrainStep', 
            'NonFiniteError', 'evaluate', 'preflight']
 
 # %% ../nbs/46_train.ipynb #16a95a04
-import argparse, os, signal, socket, sys
+import argparse, os, signal, socket, sys, traceback
 from pathlib import Path
 import torch
 from .utils.conf import ConfigError
@@ -57,15 +57,20 @@ def _parser() -> argparse.ArgumentParser:
         epilog='examples:\n'
                '  pixlib_train my_exp --conf homography train.lr=0.001 data.batch_size=8\n'
                '  pixlib_train my_exp --restore                       # continue after Ctrl+C, SIGTERM or a crash\n'
+               '  pixlib_train my_exp --restore train.epochs=20 train.lr=1e-4   # only the keys marked * may change\n'
                '  torchrun --standalone --nproc-per-node=2 -m pixlib.train my_exp --conf path/to/conf.yaml\n'
-               'exit status: 0 done, 2 config or usage error (nothing written), 1 failure or too many non-finite steps, '
-               '130/143 stopped by SIGINT/SIGTERM (resumable)\n'
-               'train: keys (default): meaning\n' + train_keys_help())
-    p.add_argument('experiment', help='name of the experiment (a folder under the training path)')
-    p.add_argument('--conf', help='YAML config file, or the name of a config shipped in pixlib/configs; with --restore the config saved in the checkpoint is used')
+               'exit status: 0 done, 2 config or usage error (nothing written; also: the experiment is in use by another run), '
+               '1 failure (the traceback is in log.txt) or too many non-finite steps, 130/143 stopped by SIGINT/SIGTERM '
+               '(to the process or its whole group; resumable with --restore)\n'
+               'train: keys (default): meaning; * marks those that --restore may change\n' + train_keys_help())
+    p.add_argument('experiment', help='name of the experiment: a folder under the training path (a name, or group/name; letters, digits, _ - . + = @ ,)')
+    p.add_argument('--conf', help='YAML config file, or the name of a config shipped in pixlib/configs (a new experiment). '
+                                     'With --restore it is ignored: the config saved in the latest good checkpoint is used (config.yaml is a copy to read)')
     p.add_argument('--overfit', action='store_true', help='train and validate on a single batch, looped (to check that the loss can go to zero)')
-    p.add_argument('--restore', action='store_true', help='continue the experiment from its latest checkpoint, exactly where it stopped')
-    p.add_argument('--overwrite', action='store_true', help='delete an existing experiment of the same name and start over')
+    p.add_argument('--restore', action='store_true', help='continue the experiment from its latest good checkpoint, exactly where it stopped, with the config and the flags '
+                                     '(--overfit) saved in it; key=value overrides may change only the train keys marked * (and data.num_workers, '
+                                     'data.pin_memory, data.prefetch_factor), any other is refused')
+    p.add_argument('--overwrite', action='store_true', help='delete the existing experiment of that name (its folder only, and not while a run holds it) and start over')
     p.add_argument('--distributed', action='store_true', help='start one process per visible GPU (multi-process training; on CPU use torchrun)')
     p.add_argument('dotlist', nargs='*', metavar='key=value', help='config overrides in dotted notation, e.g. train.lr=0.01 data.batch_size=8')
     return p
@@ -85,17 +90,28 @@ def _launch(args, argv:list):
     mp.spawn(_spawned, args=(n, port, argv), nprocs=n)
 
 # %% ../nbs/46_train.ipynb #f3b00f88
+def _failed(e:Exception, tr) -> int:
+    "Report an exception that ended a run: one line if the run's log has its traceback, else the traceback."
+    opened = tr is not None and getattr(tr, 'lock', None) is not None
+    if not opened: traceback.print_exc()
+    where = f' (traceback in {tr.dir/"log.txt"})' if opened else ''
+    sys.stderr.write(f'pixlib_train: error: {type(e).__name__}: {e}{where}\n'.replace('\n', ' ', str(e).count('\n')))
+    return 1
+
 def main(argv:list[str]|None=None): # the arguments (default: sys.argv[1:])
     "Entry point of `pixlib_train` and `python -m pixlib.train`."
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser().parse_intermixed_args(argv)
+    tr = None
     try:
         if args.distributed: return _launch(args, argv)
-        res = Trainer(args.conf, args.experiment, overfit=args.overfit, restore=args.restore, overwrite=args.overwrite, overrides=args.dotlist).run()
+        tr = Trainer(args.conf, args.experiment, overfit=args.overfit, restore=args.restore, overwrite=args.overwrite, overrides=args.dotlist)
+        res = tr.run()
     except ConfigError as e:
         sys.stderr.write(f'pixlib_train: error: {e}\n'); sys.exit(2)
     except KeyboardInterrupt:
         sys.stderr.write('pixlib_train: interrupted at once (second Ctrl+C): continue from the last checkpoint with --restore\n'); sys.exit(130)
+    except Exception as e: sys.exit(_failed(e, tr))
     if res.status == 'nonfinite':
         sys.stderr.write(f'pixlib_train: stopped: {res.message}; a checkpoint of the last good step is in {res.path}\n'); sys.exit(1)
     if res.status == 'interrupted': sys.exit(128 + int(res.signum or signal.SIGINT))

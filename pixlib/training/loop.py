@@ -6,7 +6,7 @@
 __all__ = ['RunResult', 'Trainer']
 
 # %% ../../nbs/45_training.loop.ipynb #02fa7c9b
-import datetime, logging, math, os, shutil, time
+import datetime, functools, logging, math, multiprocessing, os, shutil, signal, sys, threading, time, traceback
 from collections import defaultdict
 from contextlib import nullcontext
 from pathlib import Path
@@ -20,8 +20,9 @@ from ..utils.conf import ConfigError
 from ..utils.tools import set_seed, get_rng_state, set_rng_state, fork_rng
 from ..utils.tensor import batch_to_device
 from ..utils.experiments import (experiment_dir, save_checkpoint, load_checkpoint, last_checkpoint,
-                                      delete_old_checkpoints, capture_output, find_checkpoint)
-from .conf import to_conf, check_run_conf, run_device
+                                      delete_old_checkpoints, capture_output, find_checkpoint, latest_good_checkpoint,
+                                      ExperimentLock, ExperimentLockedError, lock_holder, clean_stale_files)
+from .conf import to_conf, check_run_conf, run_device, check_restore_overrides
 from .step import TrainStep, NonFiniteError
 from .evaluation import evaluate, preflight
 from .console import logger, fmt_results, Progress, StopRequest
@@ -51,32 +52,43 @@ class Trainer:
         self.rank, self.world, self.local_rank = _dist_env()
         if restore and overwrite: raise ConfigError('--restore and --overwrite exclude each other')
         self.dir, self.name, self.overfit, self.restore = experiment_dir(experiment), experiment, overfit, restore
-        self.ckpt = self.ckpt_path = self.init_path = self.writer = None
+        self.ckpt = self.ckpt_path = self.init_path = self.writer = self.lock = None
+        self.notes, self.changed = [], []   # warnings for the log; keys that --restore changes
         base = self._restored_conf(conf) if restore else self._new_conf(conf, overwrite)
         self.overwrite = overwrite and self.dir.exists()
         self.conf, self.data_cls, self.model_cls = check_run_conf(base, overrides)
+        if restore: self.changed = check_restore_overrides(base, overrides)
         self.t = self.conf.train
         if self.t.load_experiment and not restore: self.init_path = self._init_weights_path(self.t.load_experiment)
         self.device = run_device(self.t, self.local_rank)
         self.stop, self.is_setup, self._own_pg = StopRequest(), False, False
 
 # %% ../../nbs/45_training.loop.ipynb #65222152
+def _in_use(name, d) -> ExperimentLockedError|None:
+    h = lock_holder(d)
+    return ExperimentLockedError(f"Experiment '{name}' is being written by {h} (lock {d/'.lock'}): wait for that run to end or stop it first") if h else None
+
 @patch
 def _new_conf(self:Trainer, conf, overwrite:bool):
-    "The config of a new experiment, whose folder must not exist unless `overwrite`."
+    "The config of a new experiment, whose folder must not exist unless `overwrite` (and not be in use)."
     base = to_conf(conf)
+    if self.rank == 0 and (e := _in_use(self.name, self.dir)): raise e
     if self.dir.exists() and not overwrite:
         raise ConfigError(f"Experiment '{self.name}' already exists in {self.dir.parent}: use --restore to continue it or --overwrite to start it over")
     return base
 
 @patch
 def _restored_conf(self:Trainer, conf):
-    "The config saved with the latest checkpoint, which is loaded."
+    "The config saved with the latest good checkpoint, which is loaded; the run flags recorded in it are restored."
     if not self.dir.is_dir(): raise ConfigError(f"--restore: experiment '{self.name}' does not exist (no folder {self.dir})")
-    self.ckpt_path = last_checkpoint(self.dir)
-    if self.ckpt_path is None: raise ConfigError(f"--restore: experiment '{self.name}' has no checkpoint in {self.dir}")
-    self.ckpt = load_checkpoint(self.ckpt_path)
-    if conf is not None: logger.warning('--restore continues with the saved config; --conf is ignored (use key=value overrides to change it)')
+    if self.rank == 0 and (e := _in_use(self.name, self.dir)): raise e
+    found = latest_good_checkpoint(self.dir, warn=lambda m: (logger.warning(m), self.notes.append(m)))
+    if found is None: raise ConfigError(f"--restore: experiment '{self.name}' has no checkpoint in {self.dir}")
+    self.ckpt_path, self.ckpt = found
+    if conf is not None: logger.warning('--restore continues with the config saved in the checkpoint; --conf is ignored (use key=value overrides to change what may change)')
+    run = self.ckpt.get('run') or {}
+    if self.overfit and not run.get('overfit', True): raise ConfigError(f"--restore cannot add --overfit: experiment '{self.name}' was not started with it")
+    self.overfit = bool(run.get('overfit', self.overfit))
     return OmegaConf.create(self.ckpt['conf'])
 
 @patch
@@ -107,27 +119,37 @@ def _build_model(self:Trainer) -> torch.nn.Module:
     return torch.nn.parallel.DistributedDataParallel(net, device_ids=[self.device] if self.device.type == 'cuda' else None)
 
 # %% ../../nbs/45_training.loop.ipynb #97bea046
+def _quiet_worker(init, worker_id:int):
+    "A data worker ignores SIGINT and SIGTERM: a signal to the whole process group is for the main process to handle."
+    signal.signal(signal.SIGINT, signal.SIG_IGN); signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if init is not None: init(worker_id)
+
 @patch
 def _build_loaders(self:Trainer):
-    "Training and validation loaders (the first training batch looped under `overfit`)."
+    "Training and validation loaders (the first training batch looped under `overfit`), with quiet workers and `data_timeout`."
     d = self.dataset
     if self.overfit: self.train_loader, self.val_loader = d.get_overfit_loader('train'), d.get_overfit_loader('val')
     else:
         self.train_loader = d.get_data_loader('train', distributed=self.distributed)
         self.val_loader = d.get_data_loader('val', distributed=self.distributed)
+    for ld in (self.train_loader, self.val_loader):
+        if ld.num_workers > 0: ld.worker_init_fn, ld.timeout = functools.partial(_quiet_worker, ld.worker_init_fn), self.t.data_timeout
     self.n_batches = len(self.train_loader)
     if self.n_batches == 0: raise ConfigError(f'The training loader has no batch (split size {len(self.train_loader.dataset)}, batch size {d.batch_size("train")})')
     self.steps_per_epoch = math.ceil(self.n_batches / self.t.grad_accumulation)
 
 @patch
 def _load_position(self:Trainer):
-    "Start at the beginning, or where the restored checkpoint stopped."
+    "Start at the beginning, or where the restored checkpoint stopped (with a new `train.lr` applied to the optimizer and schedule)."
     self.epoch, self.iter, self.step = 0, 0, 0
     self.best, self.results = (math.inf if self.t.best_mode == 'min' else -math.inf), {}
     if (c := self.ckpt) is not None:
         self.model.load_state_dict(c['model'])
         self.stepper.load_state_dict(c['trainer'])
         self.epoch, self.iter, self.step, self.best, self.results = c['epoch'], c['iter'], c['step'], c['best'], c['results']
+        old_lr = c['conf']['train']['lr']
+        if self.t.lr != old_lr: self.stepper.scale_lr(self.t.lr / old_lr)
+        if self.changed: self.notes.append(f"--restore changes {', '.join(f'{k}={OmegaConf.select(self.conf, k)}' for k in self.changed)}")
 
 # %% ../../nbs/45_training.loop.ipynb #6bd38a41
 @patch
@@ -150,10 +172,10 @@ def setup(self:Trainer):
 # %% ../../nbs/45_training.loop.ipynb #9902de06
 @patch
 def state_dict(self:Trainer) -> dict:
-    "Everything needed to continue the run exactly."
+    "Everything needed to continue the run exactly, with the run flags (`overfit`) that `--restore` restores."
     return {'model': self.model.state_dict(), 'trainer': self.stepper.state_dict(), 'rng': get_rng_state(),
             'epoch': self.epoch, 'iter': self.iter, 'step': self.step, 'best': float(self.best),
-            'results': {k: float(v) for k, v in self.results.items()},
+            'results': {k: float(v) for k, v in self.results.items()}, 'run': {'overfit': bool(self.overfit)},
             'conf': OmegaConf.to_container(self.conf), 'pixlib_version': pixlib.__version__}
 
 @patch
@@ -237,11 +259,26 @@ def train_epoch(self:Trainer, progress:Progress, console=None) -> bool: # the ru
 
 # %% ../../nbs/45_training.loop.ipynb #1abe0352
 @patch
+def _lock_folder(self:Trainer):
+    "Create the folder of a new experiment (refused if it appeared meanwhile) and take its lock; under `overwrite`, empty it."
+    d = self.dir
+    if not self.restore:
+        d.parent.mkdir(parents=True, exist_ok=True)
+        try: d.mkdir(exist_ok=self.overwrite)
+        except FileExistsError:
+            raise (_in_use(self.name, d) or ConfigError(f"Experiment '{self.name}' already exists in {d.parent}: use --restore to continue it or --overwrite to start it over")) from None
+    self.lock = ExperimentLock(d).acquire()
+    if self.lock.stale: self.notes.append(f'Took over the stale lock of {self.lock.stale} (that process is gone)')
+    if self.overwrite:
+        for p in d.iterdir():
+            if p.name != '.lock': shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
+    if (gone := clean_stale_files(d)): self.notes.append(f"Removed temporary files left by a killed save: {', '.join(gone)}")
+
+@patch
 def _open(self:Trainer):
-    "Create (or, with `overwrite`, recreate) the experiment folder and write `config.yaml` atomically (main process)."
+    "Lock the experiment folder (creating or emptying it) and write `config.yaml` atomically (main process)."
     if self.rank == 0:
-        if self.overwrite: shutil.rmtree(self.dir)
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self._lock_folder()
         tmp = self.dir/'.config.yaml.tmp'; tmp.write_text(OmegaConf.to_yaml(self.conf)); os.replace(tmp, self.dir/'config.yaml')
     if self.distributed: dist.barrier()
 
@@ -250,6 +287,7 @@ def _start_message(self:Trainer) -> str:
     "What the log says first."
     return (f"{'Restoring' if self.restore else 'Starting'} experiment {self.name} in {self.dir}"
             + (f' from {self.ckpt_path.name} (epoch {self.epoch}, step {self.step})' if self.restore else '')
+            + (' in overfit mode (one batch, looped)' if self.overfit else '')
             + (f' with {self.world} processes' if self.distributed else '')
             + f' on {self.device}, seed {self.t.seed}, {torch.get_num_threads()} CPU thread(s)')
 
@@ -258,6 +296,7 @@ def _start_message(self:Trainer) -> str:
 def _train(self:Trainer, console=None) -> RunResult:
     "The epochs, from the current position, inside an opened experiment."
     logger.info(self._start_message())
+    for m in self.notes: logger.warning(m)
     if self.ckpt is not None: set_rng_state(self.ckpt['rng'])
     self._sums, self._count, self._t0, self._logged_step = defaultdict(float), 0, time.perf_counter(), self.step
     progress = Progress(self.t.epochs * self.steps_per_epoch, self.step, console)
@@ -275,25 +314,49 @@ def _train(self:Trainer, console=None) -> RunResult:
     return RunResult('complete', self.dir, self.results)
 
 # %% ../../nbs/45_training.loop.ipynb #d96983b1
+def _kill_stuck_workers(before:set): # pids of the child processes that existed before the run
+    "Kill the worker processes the run started that are still alive after a failure (they ignore SIGTERM, and one that hangs would block the exit)."
+    new = [p for p in multiprocessing.active_children() if p.daemon and p.pid not in before]
+    if not new or threading.current_thread() is not threading.main_thread(): return
+    old = signal.signal(signal.SIGCHLD, signal.SIG_DFL)   # torch's handler would raise for each killed worker of a live loader
+    try:
+        for p in new: p.kill()
+        for p in new: p.join(10)
+    finally: signal.signal(signal.SIGCHLD, old)
+
+@patch
+def _log_failure(self:Trainer, e:BaseException):
+    "Write why the run ends to the log: the exception and its traceback."
+    if isinstance(e, KeyboardInterrupt):
+        logger.error('Interrupted at once (second Ctrl+C), without saving: continue from the last checkpoint with --restore'); return
+    hint = f' (train.data_timeout={self.t.data_timeout}: a data worker delivered no batch in time)' if 'DataLoader timed out' in str(e) else ''
+    logger.error(f'The run failed: {type(e).__name__}: {e}{hint}\n' + ''.join(traceback.format_exception(e)).rstrip())
+
+# %% ../../nbs/45_training.loop.ipynb #9c87f4ae
 @patch
 def run(self:Trainer) -> RunResult:
-    "Set up if needed, open the experiment and train; returns how the run ended."
+    "Set up if needed, lock and open the experiment and train; returns how the run ended (an exception is logged first)."
     self.setup()
     self._open()
     log = capture_output(self.dir/'log.txt') if self.rank == 0 else nullcontext(None)
-    level = logger.level
+    level, failed, before = logger.level, False, {p.pid for p in multiprocessing.active_children()}
     try:
         with log as console, self.stop:
             if self.rank != 0: logger.setLevel(logging.WARNING)
-            if self.rank == 0:
-                from torch.utils.tensorboard import SummaryWriter
-                self.writer = SummaryWriter(str(self.dir), purge_step=self.step + 1 if self.restore else None)
-            return self._train(console)
+            try:
+                if self.rank == 0:
+                    from torch.utils.tensorboard import SummaryWriter
+                    self.writer = SummaryWriter(str(self.dir), purge_step=self.step + 1 if self.restore else None)
+                return self._train(console)
+            except BaseException as e:
+                failed = True; self._log_failure(e); raise
     finally:
         logger.setLevel(level)
         torch.set_num_threads(self._threads)
         if self.writer is not None: self.writer.close()
         if self._own_pg: dist.destroy_process_group()
+        if self.lock is not None: self.lock.release()
+        if failed: _kill_stuck_workers(before)
 
 @patch
 def request_stop(self:Trainer):

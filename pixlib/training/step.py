@@ -163,3 +163,15 @@ def load_state_dict(self:TrainStep, s:dict): # what `state_dict` returned
     if s.get('scaler'): self.scaler.load_state_dict(s['scaler'])
     if self.scheduler is not None and s.get('scheduler') is not None: self.scheduler.load_state_dict(s['scheduler'])
     self.nonfinite = s.get('nonfinite', 0)
+
+# %% ../../nbs/42_training.step.ipynb #236d1607
+@patch
+def scale_lr(self:TrainStep, factor:float): # new lr / old lr
+    "Multiply the learning rates of the optimizer and of the schedule by `factor` (a new `train.lr` on restore)."
+    for g in self.optimizer.param_groups:
+        g['lr'] *= factor
+        if 'initial_lr' in g: g['initial_lr'] *= factor
+    scheds = [] if self.scheduler is None else [self.scheduler, *getattr(self.scheduler, '_schedulers', [])]
+    for s in scheds:
+        s.base_lrs = [b * factor for b in s.base_lrs]
+        s._last_lr = [g['lr'] for g in self.optimizer.param_groups]

@@ -14,8 +14,8 @@ import torch
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from omegaconf import OmegaConf, DictConfig
-from .conf import ConfigError, merge_confs
-from .experiments import list_experiments, list_checkpoints, load_checkpoint, load_experiment, _exp_path
+from .conf import ConfigError, merge_confs, load_conf
+from .experiments import list_experiments, list_checkpoints, load_checkpoint, load_experiment, pixlib_name, check_code_free, _exp_path
 
 # %% ../../nbs/52_utils.inspection.ipynb #f94e03d6
 def _fmt(v) -> str:
@@ -51,7 +51,7 @@ class Table(list):
 def _load_conf(name, root=None) -> DictConfig:
     d = _exp_path(name, root)
     if not (d/'config.yaml').is_file(): raise ConfigError(f"Experiment '{name}' not found: no {d/'config.yaml'}")
-    return OmegaConf.load(d/'config.yaml')
+    return load_conf(d/'config.yaml')
 
 def experiment_info(name:str|Path, # experiment name (under `root`) or folder
                     root:Path|None=None, # default `training_path()`
@@ -103,23 +103,26 @@ def flatten_dict(d:dict, # nested dicts (lists are values)
 
 def full_config(name:str|Path, # experiment name (under `root`) or folder
                 root:Path|None=None, # default `training_path()`
+                trust_code:bool=False, # also import a model or dataset outside pixlib that the experiment names
                ) -> DictConfig:
-    "The config of an experiment with the defaults of its model, dataset and trainer filled in (where they can be imported)."
+    "The config of an experiment with the defaults of its model, dataset and trainer filled in (where they can be imported, and are pixlib's unless `trust_code`)."
     from pixlib.models.base_model import get_model
     from pixlib.datasets.base_dataset import get_dataset
     from pixlib.train import RunConf
     conf = OmegaConf.to_container(_load_conf(name, root), resolve=True)
     out = {**conf, 'train': OmegaConf.to_container(RunConf.build_conf({'train': conf.get('train', {})}).train)}
-    for key, getter in (('model', get_model), ('data', get_dataset)):
+    for key, getter, pkg in (('model', get_model, 'pixlib.models'), ('data', get_dataset, 'pixlib.datasets')):
         section = conf.get(key) or {}
-        try: out[key] = OmegaConf.to_container(getter(section['name']).build_conf(section))
+        try:
+            check_code_free(section, pkg, trust_code)
+            out[key] = OmegaConf.to_container(getter(pixlib_name(section['name'], pkg, trust_code)).build_conf(section))
         except Exception: out[key] = section  # the class cannot be imported or the config is broken: keep it as saved
     return OmegaConf.create(out)
 
-def _as_conf_dict(x, root=None, defaults=True) -> dict:
+def _as_conf_dict(x, root=None, defaults=True, trust_code=False) -> dict:
     if isinstance(x, DictConfig): return OmegaConf.to_container(x, resolve=True)
     if isinstance(x, dict): return x
-    return OmegaConf.to_container(full_config(x, root) if defaults else _load_conf(x, root), resolve=True)
+    return OmegaConf.to_container(full_config(x, root, trust_code) if defaults else _load_conf(x, root), resolve=True)
 
 class _Missing:
     def __repr__(self): return '<missing>'
@@ -130,9 +133,10 @@ def config_diff(a, b, # experiment names or folders, or configs (dict or DictCon
                 root:Path|None=None, # default `training_path()`
                 names=None, # column names of a and b, default the experiment names (or 'a', 'b' for configs)
                 defaults:bool=True, # fill in the defaults of the model, dataset and trainer (see `full_config`)
+                trust_code:bool=False, # see `full_config`
                ) -> Table:
     "The flattened (dotted) config keys whose values differ between two experiments, values side by side."
-    fa, fb = flatten_dict(_as_conf_dict(a, root, defaults)), flatten_dict(_as_conf_dict(b, root, defaults))
+    fa, fb = flatten_dict(_as_conf_dict(a, root, defaults, trust_code)), flatten_dict(_as_conf_dict(b, root, defaults, trust_code))
     na, nb = names or [str(x) if isinstance(x, (str, Path)) else n for x, n in ((a, 'a'), (b, 'b'))]
     if na == nb: na, nb = f'{na} (a)', f'{nb} (b)'
     keys = sorted(set(fa) | set(fb))
@@ -208,17 +212,19 @@ def show_predictions(name:str|Path, # experiment name (under `root`) or folder
                      model_overrides:dict|None=None, # merged over the experiment's model config
                      root:Path|None=None, # default `training_path()`
                      device=None, # default the CPU
+                     trust_code:bool=False, # allow a model or dataset outside pixlib named by the experiment (its code is imported)
                     ) -> list: # the figures of `model.visualize`
-    "Load a trained experiment and draw its predictions on the first batches of a split with `model.visualize`."
+    "Load a trained experiment and draw its predictions on the first batches of a split with `model.visualize` (pixlib's classes only unless `trust_code`)."
     from pixlib.datasets.base_dataset import get_dataset
     from pixlib.utils.tensor import batch_to_device
     from pixlib.models.base_model import BaseModel
     d, conf = _exp_path(name, root), _load_conf(name, root)
-    model = load_experiment(d, conf_overrides=model_overrides, checkpoint=checkpoint, map_location=device or 'cpu')
+    model = load_experiment(d, conf_overrides=model_overrides, checkpoint=checkpoint, map_location=device or 'cpu', trust_code=trust_code)
     if getattr(type(model), 'visualize', BaseModel.visualize) is BaseModel.visualize:
         raise ConfigError(f'{type(model).__name__} does not override BaseModel.visualize: it draws nothing')
     data_conf = merge_confs(conf.data, {'num_workers': 0}, data_overrides or {})
-    loader = get_dataset(data_conf.name)(data_conf).get_data_loader(split)
+    check_code_free(data_conf, 'pixlib.datasets', trust_code, f'experiment {str(name)!r}')
+    loader = get_dataset(pixlib_name(data_conf.name, 'pixlib.datasets', trust_code, f'experiment {str(name)!r}'))(data_conf).get_data_loader(split)
     figures = []
     for i, data in enumerate(loader):
         if i >= num_batches: break
