@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['train_keys', 'default_train_conf', 'train_conf_doc', 'restore_data_keys', 'TrainKey', 'at_least', 'positive',
-           'optional', 'one_of', 'valid_device', 'optimizer_class', 'scheduler_class', 'RunConf', 'train_keys_markdown',
-           'train_keys_help', 'check_train_conf', 'to_conf', 'check_data_conf', 'check_run_conf', 'run_device',
-           'restorable', 'check_restore_overrides']
+           'non_negative', 'optional', 'one_of', 'valid_device', 'optimizer_class', 'scheduler_class', 'RunConf',
+           'train_keys_markdown', 'train_keys_help', 'check_train_conf', 'to_conf', 'check_data_conf', 'check_run_conf',
+           'run_device', 'restorable', 'check_restore_overrides']
 
 # %% ../../nbs/41_training.conf.ipynb #a241e37e
 import json, math, re
@@ -34,6 +34,10 @@ def at_least(n:float): # the smallest valid value
 def positive(v) -> str|None: # a number
     "A check that a number is finite and > 0."
     return None if math.isfinite(v) and v > 0 else f'must be a finite number > 0, got {v}'
+
+def non_negative(v) -> str|None: # a number
+    "A check that a number is finite and >= 0."
+    return None if math.isfinite(v) and v >= 0 else f'must be a finite number >= 0, got {v}'
 
 def optional(check): # the check of a value that may also be None
     "A check that passes None and applies `check` to anything else."
@@ -80,7 +84,7 @@ train_keys = {
     'epochs': TrainKey(1, 'passes over the training split', at_least(1), True),
     'optimizer': TrainKey('adam', 'adam, adamw, sgd, rmsprop, or the name of any torch.optim class'),
     'optimizer_options': TrainKey({}, 'keyword arguments of the optimizer, e.g. {momentum: 0.9, weight_decay: 1e-4}'),
-    'lr': TrainKey(0.001, 'base learning rate', positive, True),
+    'lr': TrainKey(0.001, 'base learning rate (0: nothing is learned, a run that only evaluates)', non_negative, True),
     'lr_schedule': TrainKey(_schedule_default, 'type: null; exp (constant until start, then /10 every exp_div_10 steps); '
         'step (times factor every step_size steps); sequential (schedulers [{type, options}] switching at milestones); '
         'or a torch.optim.lr_scheduler class built with options. on_epoch: step it per epoch, not per step'),
