@@ -15,7 +15,7 @@ import torch
 from omegaconf import OmegaConf, DictConfig
 from tqdm import tqdm
 from ..utils.conf import ConfigError, load_conf, parse_overrides, merge_confs
-from ..utils.experiments import experiment_dir, find_checkpoint, load_checkpoint, save_checkpoint
+from ..utils.experiments import check_code_free, experiment_dir, find_checkpoint, load_checkpoint, save_checkpoint
 from ..utils.tensor import batch_to_device
 from ..datasets.base_dataset import get_dataset
 from ..models.base_model import get_model
@@ -51,12 +51,16 @@ def eval_config(experiment:str|Path, # experiment name (or folder); with `conf`,
                 checkpoint:str|Path|None=None, # 'best' (default), 'last' or a file; with `conf`: none unless a file
                 conf=None, # a run config (path, shipped name or dict) of a model evaluated without training
                 overrides:list[str]=(), # dotted overrides of the data, model and protocol sections
+                trust_code:bool=False, # import code outside pixlib that the experiment's saved config names
                ) -> tuple[dict, dict|None]: # the evaluation config, and the model weights (None without checkpoint)
     "The configuration of an evaluation (experiment, checkpoint, split, data, model, protocol) and the weights to load."
     state, info = None, None
     if conf is None:
         ck, info = _checkpoint(experiment, checkpoint or 'best')
         run, state = OmegaConf.create(ck['conf']) if 'conf' in ck else load_conf(_exp_dir(experiment)/'config.yaml'), ck['model']
+        what = f'experiment {str(experiment)!r}'   # a received experiment runs no code of its author's unless trusted
+        check_code_free(run.get('model') or {}, 'pixlib.models', trust_code, what)
+        if data is None: check_code_free(run.get('data') or {}, 'pixlib.datasets', trust_code, what)
     else:
         run = _load(conf)
         if checkpoint in ('best', 'last'): raise ConfigError(f"--checkpoint {checkpoint} needs a trained experiment: with --conf give a checkpoint file or none")
@@ -210,9 +214,11 @@ def evaluate_experiment(experiment:str|Path, # experiment name (or folder); with
                         conf=None, # a run config of a model evaluated without training
                         device=None, # default: the GPU if there is one
                         progress:bool=True, # progress bar on stderr
-                        verbose:bool=True) -> EvalResult: # print what is run and the summary
+                        verbose:bool=True, # print what is run and the summary
+                        trust_code:bool=False, # import code outside pixlib named by the experiment's config
+                       ) -> EvalResult: # the evaluation's summary, per-sample metrics and folder
     "Evaluate an experiment (or a model given by a config) with its protocol; predictions cached, results under eval/NAME."
-    cfg, state = eval_config(experiment, data, split, checkpoint, conf, overrides)
+    cfg, state = eval_config(experiment, data, split, checkpoint, conf, overrides, trust_code)
     name = name or _default_name(cfg, checkpoint)
     d = experiment_dir(name, _exp_dir(experiment)/'eval')
     device = eval_device(device)
@@ -258,6 +264,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument('--checkpoint', help="'best' (default), 'last' or a checkpoint file")
     p.add_argument('--name', help='evaluation name (default DATASET-SPLIT)')
     p.add_argument('--overwrite', action='store_true', help='redo an existing evaluation whose config changed')
+    p.add_argument('--trust-code', action='store_true', help="import code outside pixlib that the experiment's config names (its author's modules or files)")
     p.add_argument('--device', help='torch device (default: the GPU if there is one, else the CPU)')
     p.add_argument('dotlist', nargs='*', metavar='key=value', help='overrides of the data, model and protocol sections, e.g. data.batch_size=8')
     return p
@@ -275,7 +282,7 @@ def main(argv:list[str]|None=None):
     old = signal.signal(signal.SIGTERM, _sigterm)
     try:
         evaluate_experiment(a.experiment, data=a.data, split=a.split, checkpoint=a.checkpoint, name=a.name, overwrite=a.overwrite,
-                            overrides=a.dotlist, conf=a.conf, device=a.device)
+                            overrides=a.dotlist, conf=a.conf, device=a.device, trust_code=a.trust_code)
     except ConfigError as e:
         sys.stderr.write(f'pixlib_eval: error: {e}\n'); sys.exit(2)
     except KeyboardInterrupt as e:
