@@ -5,14 +5,15 @@
 # %% auto #0
 __all__ = ['TensorWrapper', 'Pose', 'Camera']
 
-# %% ../../nbs/11_geometry.wrappers.ipynb #321240b4
+# %% ../../nbs/11_geometry.wrappers.ipynb #0d047c1f
 import functools
+from fastcore.basics import patch
 import numpy as np
 import torch
 from .utils import (to_homogeneous, skew_symmetric, so3exp_map, so3log_map, qvec2rotmat,
                                    project, J_project, distort_points, J_distort_points, undistort_points, _functorch_active)
 
-# %% ../../nbs/11_geometry.wrappers.ipynb #ee860c35
+# %% ../../nbs/11_geometry.wrappers.ipynb #6c427375
 def _batch_index(index):
     "Turn an index of the batch dimensions into an index of the data tensor, whose last dimension is kept whole."
     if not isinstance(index, tuple): index = (index,)
@@ -22,6 +23,7 @@ def _data_dim(dim):
     "A (possibly negative) batch dimension as a dimension of the data tensor."
     return dim - 1 if dim < 0 else dim
 
+# %% ../../nbs/11_geometry.wrappers.ipynb #77a63f4d
 class TensorWrapper:
     "Base class of batched objects stored in one tensor `_data` of shape (..., D)."
     _data = None
@@ -33,67 +35,7 @@ class TensorWrapper:
         if data.dim() == 0: raise ValueError(f'{type(self).__name__} expects data of shape (..., D), got a scalar')
         self._data = data
 
-    @property
-    def shape(self): return self._data.shape[:-1]  # the batch shape
-    @property
-    def ndim(self): return self._data.dim() - 1
-    @property
-    def device(self): return self._data.device
-    @property
-    def dtype(self): return self._data.dtype
-    @property
-    def data(self): return self._data
-    @property
-    def requires_grad(self): return self._data.requires_grad
-
-    def __len__(self):
-        if self.ndim == 0: raise TypeError(f'len() of a {type(self).__name__} without batch dimensions')
-        return self.shape[0]
-
-    def __getitem__(self, index): return self.__class__(self._data[_batch_index(index)])
-
-    def __setitem__(self, index, item):
-        self._data[_batch_index(index)] = item._data if isinstance(item, TensorWrapper) else item
-
     def _new(self, data): return self.__class__(data)
-    def to(self, *args, **kwargs): return self._new(self._data.to(*args, **kwargs))
-    def cpu(self): return self._new(self._data.cpu())
-    def cuda(self, *args, **kwargs): return self._new(self._data.cuda(*args, **kwargs))
-    def pin_memory(self): return self._new(self._data.pin_memory())
-    def float(self): return self._new(self._data.float())
-    def double(self): return self._new(self._data.double())
-    def detach(self): return self._new(self._data.detach())
-    def clone(self): return self._new(self._data.clone())
-    def contiguous(self): return self._new(self._data.contiguous())
-
-    def requires_grad_(self, requires_grad=True):
-        "Set `requires_grad` of the data in place; returns self."
-        self._data.requires_grad_(requires_grad)
-        return self
-
-    def reshape(self, *shape):  # the new batch shape (ints or one tuple, -1 allowed)
-        "Reshape the batch dimensions."
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list, torch.Size)): shape = tuple(shape[0])
-        return self._new(self._data.reshape(*shape, self._data.shape[-1]))
-
-    def expand(self, *shape):  # the new batch shape (ints or one tuple)
-        "Broadcast the batch dimensions to a larger shape, without copying."
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list, torch.Size)): shape = tuple(shape[0])
-        return self._new(self._data.expand(*shape, self._data.shape[-1]))
-
-    def unsqueeze(self, dim): return self._new(self._data.unsqueeze(_data_dim(dim)))
-
-    def squeeze(self, dim=None):
-        "Remove batch dimensions of size 1 (all of them, or `dim`)."
-        if dim is None: return self.reshape([s for s in self.shape if s != 1])
-        return self._new(self._data.squeeze(_data_dim(dim)))
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        "Flatten a range of batch dimensions."
-        return self._new(self._data.flatten(_data_dim(start_dim), _data_dim(end_dim)))
-
-    def __repr__(self):
-        return f'{type(self).__name__}(shape={tuple(self.shape)}, dtype={self.dtype}, device={self.device})'
 
     @classmethod
     def __torch_function__(cls, func, types, args=(), kwargs=None):
@@ -101,6 +43,107 @@ class TensorWrapper:
         if func in (torch.stack, torch.cat): return _stack_or_cat(func, *args, **kwargs)
         return NotImplemented
 
+# %% ../../nbs/11_geometry.wrappers.ipynb #fa3b0fd5
+@patch(as_prop=True)
+def shape(self:TensorWrapper):
+    "The batch shape: the data's shape without its last dimension."
+    return self._data.shape[:-1]
+
+@patch(as_prop=True)
+def ndim(self:TensorWrapper):
+    "The number of batch dimensions."
+    return self._data.dim() - 1
+
+# %% ../../nbs/11_geometry.wrappers.ipynb #2f2d9057
+@patch(as_prop=True)
+def device(self:TensorWrapper): "Device of the data."; return self._data.device
+@patch(as_prop=True)
+def dtype(self:TensorWrapper): "Dtype of the data."; return self._data.dtype
+@patch(as_prop=True)
+def data(self:TensorWrapper): "The data tensor (..., D)."; return self._data
+@patch(as_prop=True)
+def requires_grad(self:TensorWrapper): "Whether the data requires gradients."; return self._data.requires_grad
+
+# %% ../../nbs/11_geometry.wrappers.ipynb #fbe05824
+@patch
+def __repr__(self:TensorWrapper):
+    return f'{type(self).__name__}(shape={tuple(self.shape)}, dtype={self.dtype}, device={self.device})'
+
+# %% ../../nbs/11_geometry.wrappers.ipynb #cdef9626
+@patch
+def __len__(self:TensorWrapper):
+    if self.ndim == 0: raise TypeError(f'len() of a {type(self).__name__} without batch dimensions')
+    return self.shape[0]
+
+@patch
+def __getitem__(self:TensorWrapper, index): return self.__class__(self._data[_batch_index(index)])
+
+@patch
+def __setitem__(self:TensorWrapper, index, item):
+    self._data[_batch_index(index)] = item._data if isinstance(item, TensorWrapper) else item
+
+# %% ../../nbs/11_geometry.wrappers.ipynb #db48a75e
+def _shape_arg(shape): return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list, torch.Size)) else shape
+
+@patch
+def reshape(self:TensorWrapper, *shape):  # the new batch shape (ints or one tuple, -1 allowed)
+    "Reshape the batch dimensions."
+    return self._new(self._data.reshape(*_shape_arg(shape), self._data.shape[-1]))
+
+@patch
+def expand(self:TensorWrapper, *shape):  # the new batch shape (ints or one tuple)
+    "Broadcast the batch dimensions to a larger shape, without copying."
+    return self._new(self._data.expand(*_shape_arg(shape), self._data.shape[-1]))
+
+# %% ../../nbs/11_geometry.wrappers.ipynb #a48ac6ff
+@patch
+def unsqueeze(self:TensorWrapper, dim:int):  # a batch dimension, negative ones count from the last batch dimension
+    "Insert a batch dimension of size 1 at `dim`."
+    return self._new(self._data.unsqueeze(_data_dim(dim)))
+
+@patch
+def squeeze(self:TensorWrapper, dim=None):
+    "Remove batch dimensions of size 1 (all of them, or `dim`)."
+    if dim is None: return self.reshape([s for s in self.shape if s != 1])
+    return self._new(self._data.squeeze(_data_dim(dim)))
+
+@patch
+def flatten(self:TensorWrapper, start_dim=0, end_dim=-1):
+    "Flatten a range of batch dimensions."
+    return self._new(self._data.flatten(_data_dim(start_dim), _data_dim(end_dim)))
+
+# %% ../../nbs/11_geometry.wrappers.ipynb #cacd22db
+@patch
+def to(self:TensorWrapper, *args, **kwargs):
+    "A copy on another device and/or dtype; the arguments of `torch.Tensor.to`."
+    return self._new(self._data.to(*args, **kwargs))
+
+@patch
+def cpu(self:TensorWrapper): "A copy on the CPU."; return self._new(self._data.cpu())
+@patch
+def cuda(self:TensorWrapper, *args, **kwargs): "A copy on a CUDA device."; return self._new(self._data.cuda(*args, **kwargs))
+@patch
+def pin_memory(self:TensorWrapper): "A copy in pinned (page-locked) memory, for fast transfers to the GPU."; return self._new(self._data.pin_memory())
+@patch
+def float(self:TensorWrapper): "A float32 copy."; return self._new(self._data.float())
+@patch
+def double(self:TensorWrapper): "A float64 copy."; return self._new(self._data.double())
+
+# %% ../../nbs/11_geometry.wrappers.ipynb #d76af494
+@patch
+def detach(self:TensorWrapper): "The same data, detached from the autograd graph."; return self._new(self._data.detach())
+@patch
+def clone(self:TensorWrapper): "A copy of the data (differentiable)."; return self._new(self._data.clone())
+@patch
+def contiguous(self:TensorWrapper): "The same data in contiguous memory."; return self._new(self._data.contiguous())
+
+@patch
+def requires_grad_(self:TensorWrapper, requires_grad=True):
+    "Set `requires_grad` of the data in place; returns self."
+    self._data.requires_grad_(requires_grad)
+    return self
+
+# %% ../../nbs/11_geometry.wrappers.ipynb #82de60bb
 def _stack_or_cat(func, objects, dim=0, *, out=None):
     "`torch.stack` / `torch.cat` of a sequence of wrappers of the same class, along a batch dimension."
     objects = list(objects)
@@ -110,7 +153,7 @@ def _stack_or_cat(func, objects, dim=0, *, out=None):
     if out is not None: raise NotImplementedError(f'{func.__name__} of {cls.__name__} objects does not support out=')
     return cls(func([o._data for o in objects], dim=_data_dim(dim)))
 
-# %% ../../nbs/11_geometry.wrappers.ipynb #2eae03b4
+# %% ../../nbs/11_geometry.wrappers.ipynb #415ed5c6
 def _as_tensors(*xs):
     "Tensors of the inputs (tensors, arrays, numbers), on the device of the first tensor and with a common floating dtype."
     ts = [x if isinstance(x, torch.Tensor) else torch.as_tensor(x) for x in xs]  # numpy keeps its dtype, Python floats give float32
@@ -119,6 +162,7 @@ def _as_tensors(*xs):
     if not dtype.is_floating_point: dtype = torch.get_default_dtype()
     return [t.to(device=device, dtype=dtype) for t in ts]
 
+# %% ../../nbs/11_geometry.wrappers.ipynb #52252288
 class Pose(TensorWrapper):
     "Batch of rigid transformations in SE(3), stored as (..., 12): R (row-major) then t."
     def __init__(self, data):  # (..., 12) tensor or numpy array
@@ -126,297 +170,351 @@ class Pose(TensorWrapper):
         if self._data.shape[-1] != 12:
             raise ValueError(f'Pose data must have 12 numbers in its last dimension, got shape {tuple(self._data.shape)}')
 
-    @classmethod
-    def from_Rt(cls, R,  # (..., 3, 3) rotation matrices
-                t):  # (..., 3) translations
-        "Pose from rotation matrices and translations, broadcast together."
-        R, t = _as_tensors(R, t)
-        if R.shape[-2:] != (3, 3) or t.shape[-1] != 3:
-            raise ValueError(f'Expected R of shape (..., 3, 3) and t of shape (..., 3), got {tuple(R.shape)} and {tuple(t.shape)}')
-        batch = torch.broadcast_shapes(R.shape[:-2], t.shape[:-1])
-        return cls(torch.cat([R.expand(batch + (3, 3)).flatten(-2), t.expand(batch + (3,))], -1))
+# %% ../../nbs/11_geometry.wrappers.ipynb #12b7573d
+@patch(cls_method=True)
+def from_Rt(cls:Pose, R,  # (..., 3, 3) rotation matrices
+            t):  # (..., 3) translations
+    "Pose from rotation matrices and translations, broadcast together."
+    R, t = _as_tensors(R, t)
+    if R.shape[-2:] != (3, 3) or t.shape[-1] != 3:
+        raise ValueError(f'Expected R of shape (..., 3, 3) and t of shape (..., 3), got {tuple(R.shape)} and {tuple(t.shape)}')
+    batch = torch.broadcast_shapes(R.shape[:-2], t.shape[:-1])
+    return cls(torch.cat([R.expand(batch + (3, 3)).flatten(-2), t.expand(batch + (3,))], -1))
 
-    @classmethod
-    def from_aa(cls, aa,  # (..., 3) rotation vectors (axis * angle, radians)
-                t):  # (..., 3) translations
-        "Pose from axis-angle rotation vectors and translations."
-        aa, t = _as_tensors(aa, t)
-        return cls.from_Rt(so3exp_map(aa), t)
+@patch(cls_method=True)
+def from_aa(cls:Pose, aa,  # (..., 3) rotation vectors (axis * angle, radians)
+            t):  # (..., 3) translations
+    "Pose from axis-angle rotation vectors and translations."
+    aa, t = _as_tensors(aa, t)
+    return cls.from_Rt(so3exp_map(aa), t)
 
-    @classmethod
-    def from_4x4mat(cls, T):  # (..., 4, 4) homogeneous matrices [[R, t], [0, 1]]
-        "Pose from 4x4 homogeneous transformation matrices."
-        T, = _as_tensors(T)
-        return cls.from_Rt(T[..., :3, :3], T[..., :3, 3])
+# %% ../../nbs/11_geometry.wrappers.ipynb #f572821d
+@patch(as_prop=True)
+def R(self:Pose):
+    "Rotation matrices (..., 3, 3)."
+    return self._data[..., :9].unflatten(-1, (3, 3))
 
-    @classmethod
-    def from_colmap(cls, image_or_qvec,  # a COLMAP image (`.qvec`, `.tvec`, or a dict with these keys), or qvecs (..., 4)
-                    tvec=None):  # (..., 3) translations, when qvecs are given
-        "World-to-camera pose of a COLMAP image (quaternion w, x, y, z and translation)."
-        if tvec is None:
-            im = image_or_qvec
-            if isinstance(im, dict): qvec, tvec = im['qvec'], im['tvec']
-            elif hasattr(im, 'qvec'): qvec, tvec = im.qvec, im.tvec
-            elif hasattr(im, 'cam_from_world'):  # recent pycolmap: Rigid3d with a quaternion (x, y, z, w)
-                rig = im.cam_from_world() if callable(im.cam_from_world) else im.cam_from_world
-                xyzw = np.asarray(rig.rotation.quat)
-                qvec, tvec = np.concatenate([xyzw[..., 3:], xyzw[..., :3]], -1), np.asarray(rig.translation)
-            else: raise TypeError(f'Expected a COLMAP image with qvec and tvec, got {type(im).__name__}')
-        else: qvec = image_or_qvec
-        qvec, tvec = _as_tensors(qvec, tvec)
-        return cls.from_Rt(qvec2rotmat(qvec), tvec)
+@patch(as_prop=True)
+def t(self:Pose):
+    "Translations (..., 3)."
+    return self._data[..., -3:]
 
-    @classmethod
-    def identity(cls, batch_shape=(),  # batch shape of the result
-                 dtype=None, device=None):
-        "Identity poses."
-        eye = torch.eye(3, 4, dtype=dtype, device=device)
-        return cls(torch.cat([eye[:, :3].flatten(), eye[:, 3]]).expand(*batch_shape, 12).contiguous())
+# %% ../../nbs/11_geometry.wrappers.ipynb #09694751
+@patch
+def transform(self:Pose, p3d):  # (..., N, 3) points; the pose's batch shape broadcasts with `...`
+    "Apply the transformation to points: R p + t."
+    R, t = self.R, self.t
+    if self.ndim == 0 and p3d.dim() == 2: return torch.addmm(t, p3d, R.T)  # fused multiply-add, common cases
+    if self.ndim == 1 and p3d.dim() == 3 and p3d.shape[0] == self.shape[0]: return torch.baddbmm(t[:, None], p3d, R.mT)
+    return p3d @ R.transpose(-1, -2) + t[..., None, :]
 
-    @property
-    def R(self):
-        "Rotation matrices (..., 3, 3)."
-        return self._data[..., :9].unflatten(-1, (3, 3))
+@patch
+def __mul__(self:Pose, p3d): return self.transform(p3d)
 
-    @property
-    def t(self):
-        "Translations (..., 3)."
-        return self._data[..., -3:]
+# %% ../../nbs/11_geometry.wrappers.ipynb #0b96001b
+@patch
+def magnitude(self:Pose):
+    "Rotation angles in degrees and translation norms (in the units of t, usually metres), each (...,)."
+    R = self.R
+    cos = (R.diagonal(dim1=-2, dim2=-1).sum(-1) - 1) / 2
+    sin = torch.stack([R[..., 2, 1] - R[..., 1, 2], R[..., 0, 2] - R[..., 2, 0], R[..., 1, 0] - R[..., 0, 1]], -1).norm(dim=-1) / 2
+    return torch.rad2deg(torch.atan2(sin, cos)), self.t.norm(dim=-1)
 
-    def inv(self):
-        "Inverse transformations: (R^T, -R^T t)."
-        Rt = self.R.transpose(-1, -2)
-        return self.__class__.from_Rt(Rt, -(Rt @ self.t[..., None])[..., 0])
+# %% ../../nbs/11_geometry.wrappers.ipynb #007f0eb6
+@patch
+def __repr__(self:Pose):
+    head = TensorWrapper.__repr__(self)
+    if self._data.numel() > 12 * 4: return head
+    deg, _ = self.magnitude()
+    aa = so3log_map(self.R).detach()
+    axis = torch.nn.functional.normalize(aa, dim=-1)
+    lines = [head]
+    for i in range(deg.numel()):
+        ax, t = axis.reshape(-1, 3)[i].tolist(), self.t.detach().reshape(-1, 3)[i].tolist()
+        idx = f'[{i}] ' if self.ndim else ''
+        lines.append(f'  {idx}rotation {deg.reshape(-1)[i].item():.2f} deg about ({ax[0]:.3f}, {ax[1]:.3f}, {ax[2]:.3f}), '
+                     f't = ({t[0]:.4g}, {t[1]:.4g}, {t[2]:.4g})')
+    return '\n'.join(lines)
 
-    def compose(self, other):  # Pose whose batch shape broadcasts with self's
-        "Chain two transformations: `self.compose(other)` = `self @ other`, applying `other` first."
-        R1, d2 = self.R, other._data
-        if self.requires_grad or other.requires_grad or _functorch_active() or self.device.type != 'cpu':  # (CUDA caches memory)
-            return self.__class__.from_Rt(R1 @ other.R, (R1 @ other.t[..., None])[..., 0] + self.t)
-        out = torch.empty(torch.broadcast_shapes(self._data.shape, d2.shape), dtype=self.dtype, device=self.device)
-        o = out.unflatten(-1, (4, 3))  # on the CPU, every temporary costs a malloc: R and t are written in place
-        torch.matmul(R1, d2[..., :9].unflatten(-1, (3, 3)), out=o[..., :3, :])
-        torch.matmul(R1, d2[..., 9:, None], out=o[..., 3, :, None])
-        o[..., 3, :] += self.t
-        return self.__class__(out)
+# %% ../../nbs/11_geometry.wrappers.ipynb #dc0585a0
+@patch(cls_method=True)
+def from_4x4mat(cls:Pose, T):  # (..., 4, 4) homogeneous matrices [[R, t], [0, 1]]
+    "Pose from 4x4 homogeneous transformation matrices."
+    T, = _as_tensors(T)
+    return cls.from_Rt(T[..., :3, :3], T[..., :3, 3])
 
-    def __matmul__(self, other): return self.compose(other)
+@patch(cls_method=True)
+def identity(cls:Pose, batch_shape=(),  # batch shape of the result
+             dtype=None, device=None):
+    "Identity poses."
+    eye = torch.eye(3, 4, dtype=dtype, device=device)
+    return cls(torch.cat([eye[:, :3].flatten(), eye[:, 3]]).expand(*batch_shape, 12).contiguous())
 
-    def transform(self, p3d):  # (..., N, 3) points; the pose's batch shape broadcasts with `...`
-        "Apply the transformation to points: R p + t."
-        R, t = self.R, self.t
-        if self.ndim == 0 and p3d.dim() == 2: return torch.addmm(t, p3d, R.T)  # fused multiply-add, common cases
-        if self.ndim == 1 and p3d.dim() == 3 and p3d.shape[0] == self.shape[0]: return torch.baddbmm(t[:, None], p3d, R.mT)
-        return p3d @ R.transpose(-1, -2) + t[..., None, :]
+# %% ../../nbs/11_geometry.wrappers.ipynb #0fdf2348
+@patch
+def to_4x4mat(self:Pose):
+    "Homogeneous transformation matrices (..., 4, 4)."
+    T = torch.cat([self.R, self.t[..., None]], -1)
+    bottom = torch.tensor([0., 0., 0., 1.], dtype=self.dtype, device=self.device).expand(self.shape + (1, 4))
+    return torch.cat([T, bottom], -2)
 
-    def __mul__(self, p3d): return self.transform(p3d)
+@patch
+def numpy(self:Pose):
+    "Rotation matrices (..., 3, 3) and translations (..., 3) as numpy arrays."
+    return self.R.detach().cpu().numpy(), self.t.detach().cpu().numpy()
 
-    def J_transform(self, p3d_out):  # (..., N, 3) points *after* the transformation
-        "Jacobian of the transformed points wrt a left 6-dof update (dt, dw): (..., N, 3) -> (..., N, 3, 6)."
-        J_t = torch.eye(3, dtype=p3d_out.dtype, device=p3d_out.device).expand(p3d_out.shape[:-1] + (3, 3))
-        return torch.cat([J_t, -skew_symmetric(p3d_out)], -1)
+# %% ../../nbs/11_geometry.wrappers.ipynb #3abf5c9d
+@patch(cls_method=True)
+def from_colmap(cls:Pose, image_or_qvec,  # a COLMAP image (`.qvec`, `.tvec`, or a dict with these keys), or qvecs (..., 4)
+                tvec=None):  # (..., 3) translations, when qvecs are given
+    "World-to-camera pose of a COLMAP image (quaternion w, x, y, z and translation)."
+    if tvec is None:
+        im = image_or_qvec
+        if isinstance(im, dict): qvec, tvec = im['qvec'], im['tvec']
+        elif hasattr(im, 'qvec'): qvec, tvec = im.qvec, im.tvec
+        elif hasattr(im, 'cam_from_world'):  # recent pycolmap: Rigid3d with a quaternion (x, y, z, w)
+            rig = im.cam_from_world() if callable(im.cam_from_world) else im.cam_from_world
+            xyzw = np.asarray(rig.rotation.quat)
+            qvec, tvec = np.concatenate([xyzw[..., 3:], xyzw[..., :3]], -1), np.asarray(rig.translation)
+        else: raise TypeError(f'Expected a COLMAP image with qvec and tvec, got {type(im).__name__}')
+    else: qvec = image_or_qvec
+    qvec, tvec = _as_tensors(qvec, tvec)
+    return cls.from_Rt(qvec2rotmat(qvec), tvec)
 
-    def magnitude(self):
-        "Rotation angles in degrees and translation norms (in the units of t, usually metres), each (...,)."
-        R = self.R
-        cos = (R.diagonal(dim1=-2, dim2=-1).sum(-1) - 1) / 2
-        sin = torch.stack([R[..., 2, 1] - R[..., 1, 2], R[..., 0, 2] - R[..., 2, 0], R[..., 1, 0] - R[..., 0, 1]], -1).norm(dim=-1) / 2
-        return torch.rad2deg(torch.atan2(sin, cos)), self.t.norm(dim=-1)
+# %% ../../nbs/11_geometry.wrappers.ipynb #ef6eae03
+@patch
+def inv(self:Pose):
+    "Inverse transformations: (R^T, -R^T t)."
+    Rt = self.R.transpose(-1, -2)
+    return self.__class__.from_Rt(Rt, -(Rt @ self.t[..., None])[..., 0])
 
-    def interpolate(self, other,  # Pose at alpha=1, batch shape broadcasts with self's
-                    alpha):  # float or tensor broadcasting with the batch shape: 0 gives self, 1 gives other
-        "Interpolate towards `other`: slerp on the rotation, R0 exp(alpha log(R0^T R1)), linear on the translation."
-        alpha, = _as_tensors(alpha) if not isinstance(alpha, torch.Tensor) else (alpha,)
-        alpha = alpha.to(self._data)[..., None]
-        R0, R1 = self.R, other.R
-        R = R0 @ so3exp_map(alpha * so3log_map(R0.transpose(-1, -2) @ R1))
-        return self.__class__.from_Rt(R, self.t + alpha * (other.t - self.t))
+# %% ../../nbs/11_geometry.wrappers.ipynb #bec1de6d
+@patch
+def compose(self:Pose, other):  # Pose whose batch shape broadcasts with self's
+    "Chain two transformations: `self.compose(other)` = `self @ other`, applying `other` first."
+    R1, d2 = self.R, other._data
+    if self.requires_grad or other.requires_grad or _functorch_active() or self.device.type != 'cpu':  # (CUDA caches memory)
+        return self.__class__.from_Rt(R1 @ other.R, (R1 @ other.t[..., None])[..., 0] + self.t)
+    out = torch.empty(torch.broadcast_shapes(self._data.shape, d2.shape), dtype=self.dtype, device=self.device)
+    o = out.unflatten(-1, (4, 3))  # on the CPU, every temporary costs a malloc: R and t are written in place
+    torch.matmul(R1, d2[..., :9].unflatten(-1, (3, 3)), out=o[..., :3, :])
+    torch.matmul(R1, d2[..., 9:, None], out=o[..., 3, :, None])
+    o[..., 3, :] += self.t
+    return self.__class__(out)
 
-    def to_4x4mat(self):
-        "Homogeneous transformation matrices (..., 4, 4)."
-        T = torch.cat([self.R, self.t[..., None]], -1)
-        bottom = torch.tensor([0., 0., 0., 1.], dtype=self.dtype, device=self.device).expand(self.shape + (1, 4))
-        return torch.cat([T, bottom], -2)
+@patch
+def __matmul__(self:Pose, other): return self.compose(other)
 
-    def numpy(self):
-        "Rotation matrices (..., 3, 3) and translations (..., 3) as numpy arrays."
-        return self.R.detach().cpu().numpy(), self.t.detach().cpu().numpy()
+# %% ../../nbs/11_geometry.wrappers.ipynb #98e78a23
+@patch
+def interpolate(self:Pose, other,  # Pose at alpha=1, batch shape broadcasts with self's
+                alpha):  # float or tensor broadcasting with the batch shape: 0 gives self, 1 gives other
+    "Interpolate towards `other`: slerp on the rotation, R0 exp(alpha log(R0^T R1)), linear on the translation."
+    alpha, = _as_tensors(alpha) if not isinstance(alpha, torch.Tensor) else (alpha,)
+    alpha = alpha.to(self._data)[..., None]
+    R0, R1 = self.R, other.R
+    R = R0 @ so3exp_map(alpha * so3log_map(R0.transpose(-1, -2) @ R1))
+    return self.__class__.from_Rt(R, self.t + alpha * (other.t - self.t))
 
-    def __repr__(self):
-        head = super().__repr__()
-        if self._data.numel() > 12 * 4: return head
-        deg, _ = self.magnitude()
-        aa = so3log_map(self.R).detach()
-        axis = torch.nn.functional.normalize(aa, dim=-1)
-        lines = [head]
-        for i in range(deg.numel()):
-            ax, t = axis.reshape(-1, 3)[i].tolist(), self.t.detach().reshape(-1, 3)[i].tolist()
-            idx = f'[{i}] ' if self.ndim else ''
-            lines.append(f'  {idx}rotation {deg.reshape(-1)[i].item():.2f} deg about ({ax[0]:.3f}, {ax[1]:.3f}, {ax[2]:.3f}), '
-                         f't = ({t[0]:.4g}, {t[1]:.4g}, {t[2]:.4g})')
-        return '\n'.join(lines)
+# %% ../../nbs/11_geometry.wrappers.ipynb #9d2f3699
+@patch
+def J_transform(self:Pose, p3d_out):  # (..., N, 3) points *after* the transformation
+    "Jacobian of the transformed points wrt a left 6-dof update (dt, dw): (..., N, 3) -> (..., N, 3, 6)."
+    J_t = torch.eye(3, dtype=p3d_out.dtype, device=p3d_out.device).expand(p3d_out.shape[:-1] + (3, 3))
+    return torch.cat([J_t, -skew_symmetric(p3d_out)], -1)
 
-# %% ../../nbs/11_geometry.wrappers.ipynb #2487893c
+# %% ../../nbs/11_geometry.wrappers.ipynb #602958c8
 _COLMAP_MODELS = {0: 'SIMPLE_PINHOLE', 1: 'PINHOLE', 2: 'SIMPLE_RADIAL', 3: 'RADIAL', 4: 'OPENCV'}
 
 class Camera(TensorWrapper):
     "Batch of pinhole cameras with OpenCV distortion, stored as (..., 6 + 0|2|4): w, h, fx, fy, cx, cy, dist."
     eps = 1e-4  # minimal depth of a point in front of the camera
-
     def __init__(self, data):  # (..., 6|8|10) tensor or numpy array
         super().__init__(data)
         if self._data.shape[-1] not in (6, 8, 10):
             raise ValueError(f'Camera data must have 6, 8 or 10 numbers (w, h, fx, fy, cx, cy, dist), got shape {tuple(self._data.shape)}')
 
-    @classmethod
-    def from_colmap(cls, camera):  # a COLMAP camera: dict or object with `model`, `width`, `height`, `params`
-        "Camera from a COLMAP camera (SIMPLE_PINHOLE, PINHOLE, SIMPLE_RADIAL, RADIAL, OPENCV), shifting c by -0.5."
-        get = (lambda k: camera[k]) if isinstance(camera, dict) else (lambda k: getattr(camera, k))
-        model = get('model')
-        model = getattr(model, 'name', model)  # pycolmap's CameraModelId enum
-        model = _COLMAP_MODELS.get(model, model) if isinstance(model, int) else str(model).split('.')[-1].upper()
-        params, w, h = _as_tensors(get('params'), get('width'), get('height'))
-        n = {'SIMPLE_PINHOLE': 3, 'PINHOLE': 4, 'SIMPLE_RADIAL': 4, 'RADIAL': 5, 'OPENCV': 8}.get(model)
-        if n is None:
-            raise NotImplementedError(f'COLMAP camera model {model} is not supported; use one of {list(_COLMAP_MODELS.values())}')
-        if params.shape[-1] != n: raise ValueError(f'COLMAP model {model} has {n} parameters, got {params.shape[-1]}')
-        p = params.unbind(-1)
-        if model in ('SIMPLE_PINHOLE', 'SIMPLE_RADIAL', 'RADIAL'): f, c, dist = (p[0], p[0]), p[1:3], p[3:]
-        else: f, c, dist = p[:2], p[2:4], p[4:]
-        if model == 'SIMPLE_RADIAL': dist = (dist[0], torch.zeros_like(dist[0]))
-        # COLMAP puts the centre of the top-left pixel at (0.5, 0.5), pixlib (OpenCV) at (0, 0)
-        vals = torch.broadcast_tensors(w, h, *f, c[0] - 0.5, c[1] - 0.5, *dist)
-        return cls(torch.stack(vals, -1))
+# %% ../../nbs/11_geometry.wrappers.ipynb #fc3d2741
+@patch(as_prop=True)
+def size(self:Camera):
+    "Image sizes (w, h): (..., 2)."
+    return self._data[..., 0:2]
 
-    @classmethod
-    def from_K(cls, K,  # (..., 3, 3) calibration matrices, OpenCV convention (zero skew)
-               size,  # (..., 2) image size (w, h)
-               dist=None):  # (..., 0|2|4) optional distortion parameters (k1, k2, p1, p2)
-        "Camera from calibration matrices, assumed in OpenCV's pixel convention (no shift of the principal point)."
-        K, size = _as_tensors(K, size)
-        dist = K.new_zeros(K.shape[:-2] + (0,)) if dist is None else _as_tensors(dist)[0].to(K)
-        if (K[..., 0, 1].abs() > 1e-6 * K[..., 0, 0].abs()).any():
-            raise ValueError('Camera.from_K expects a calibration matrix without skew (K[0, 1] = 0)')
-        params = torch.stack([K[..., 0, 0], K[..., 1, 1], K[..., 0, 2], K[..., 1, 2]], -1)
-        batch = torch.broadcast_shapes(params.shape[:-1], size.shape[:-1], dist.shape[:-1])
-        return cls(torch.cat([t.expand(batch + t.shape[-1:]) for t in (size, params, dist)], -1))
+@patch(as_prop=True)
+def f(self:Camera):
+    "Focal lengths (fx, fy) in pixels: (..., 2)."
+    return self._data[..., 2:4]
 
-    @property
-    def size(self):
-        "Image sizes (w, h): (..., 2)."
-        return self._data[..., 0:2]
-    @property
-    def f(self):
-        "Focal lengths (fx, fy) in pixels: (..., 2)."
-        return self._data[..., 2:4]
-    @property
-    def c(self):
-        "Principal points (cx, cy) in pixels, OpenCV convention: (..., 2)."
-        return self._data[..., 4:6]
-    @property
-    def dist(self):
-        "Distortion parameters (k1, k2[, p1, p2]): (..., 0|2|4)."
-        return self._data[..., 6:]
+@patch(as_prop=True)
+def c(self:Camera):
+    "Principal points (cx, cy) in pixels, OpenCV convention: (..., 2)."
+    return self._data[..., 4:6]
 
-    @property
-    def K(self):
-        "Calibration matrices (..., 3, 3)."
-        z, o = torch.zeros_like(self.f[..., 0]), torch.ones_like(self.f[..., 0])
-        fx, fy, cx, cy = self._data[..., 2:6].unbind(-1)
-        return torch.stack([fx, z, cx, z, fy, cy, z, z, o], -1).unflatten(-1, (3, 3))
+@patch(as_prop=True)
+def dist(self:Camera):
+    "Distortion parameters (k1, k2[, p1, p2]): (..., 0|2|4)."
+    return self._data[..., 6:]
 
-    def scale(self, scales):  # a number, (sx, sy) for all cameras, or one scale per camera: (..., 1) or (..., 2)
-        "Camera of the image resized by `scales` (size * s; pixel centres stay pixel centres: c' = (c + 0.5) s - 0.5)."
-        s, = _as_tensors(scales) if not isinstance(scales, torch.Tensor) else (scales,)
-        s = s.to(self._data)
-        if s.dim() == 0: s = s[None]
-        if s.shape[-1] not in (1, 2) or (s.dim() == 1 and s.shape[0] != 2 and s.numel() != 1):
-            raise ValueError(f'Camera.scale: scales of shape {tuple(s.shape)} are ambiguous; give a number, (sx, sy) for all '
-                             'cameras, or one scale per camera as (..., 1) or (..., 2), e.g. s[:, None] for (B,) scales')
-        d = self._data
-        batch = torch.broadcast_shapes(d.shape[:-1], s.shape[:-1])
-        d = d.expand(batch + d.shape[-1:])
-        return self._new(torch.cat([d[..., 0:2] * s, d[..., 2:4] * s, (d[..., 4:6] + 0.5) * s - 0.5, d[..., 6:]], -1))
+# %% ../../nbs/11_geometry.wrappers.ipynb #2f2f11ff
+@patch(as_prop=True)
+def K(self:Camera):
+    "Calibration matrices (..., 3, 3)."
+    z, o = torch.zeros_like(self.f[..., 0]), torch.ones_like(self.f[..., 0])
+    fx, fy, cx, cy = self._data[..., 2:6].unbind(-1)
+    return torch.stack([fx, z, cx, z, fy, cy, z, z, o], -1).unflatten(-1, (3, 3))
 
-    def crop(self, left_top,  # (x, y) of the top-left corner of the crop, in pixels: (..., 2)
-             size):  # (w, h) of the crop: (..., 2)
-        "Camera of the image cropped to `size` from `left_top`."
-        left_top, size = _as_tensors(left_top, size)
-        left_top, size = left_top.to(self._data), size.to(self._data)
-        d = self._data
-        batch = torch.broadcast_shapes(d.shape[:-1], left_top.shape[:-1], size.shape[:-1])
-        d = d.expand(batch + d.shape[-1:])
-        return self._new(torch.cat([size.expand(batch + (2,)), d[..., 2:4], d[..., 4:6] - left_top, d[..., 6:]], -1))
+# %% ../../nbs/11_geometry.wrappers.ipynb #ec469574
+@patch
+def __repr__(self:Camera):
+    head = TensorWrapper.__repr__(self)
+    if self._data.numel() > 10 * 4: return head
+    lines = [head]
+    for i, d in enumerate(self._data.detach().reshape(-1, self._data.shape[-1]).tolist()):
+        idx = f'[{i}] ' if self.ndim else ''
+        dist = f', dist=({", ".join(f"{x:.4g}" for x in d[6:])})' if len(d) > 6 else ''
+        lines.append(f'  {idx}{d[0]:g}x{d[1]:g}, f=({d[2]:.5g}, {d[3]:.5g}), c=({d[4]:.5g}, {d[5]:.5g}){dist}')
+    return '\n'.join(lines)
 
-    def project(self, p3d):  # (..., N, 3) points in the camera frame
-        "Project onto the normalized image plane; returns (p2d (..., N, 2), valid (..., N): in front, z > eps)."
-        return project(p3d, self.eps)
+# %% ../../nbs/11_geometry.wrappers.ipynb #8323e5cc
+@patch
+def project(self:Camera, p3d):  # (..., N, 3) points in the camera frame
+    "Project onto the normalized image plane; returns (p2d (..., N, 2), valid (..., N): in front, z > eps)."
+    return project(p3d, self.eps)
 
-    def J_project(self, p3d):  # (..., N, 3) points in the camera frame
-        "Jacobian of `project`: (..., N, 2, 3)."
-        return J_project(p3d, self.eps)
+@patch
+def J_project(self:Camera, p3d):  # (..., N, 3) points in the camera frame
+    "Jacobian of `project`: (..., N, 2, 3)."
+    return J_project(p3d, self.eps)
 
-    def distort(self, pts):  # (..., N, 2) normalized points
-        "Apply the lens distortion; returns (points (..., N, 2), valid (..., N): within the validity range of the model)."
-        return distort_points(pts, self.dist)
+# %% ../../nbs/11_geometry.wrappers.ipynb #836231bc
+@patch
+def distort(self:Camera, pts):  # (..., N, 2) normalized points
+    "Apply the lens distortion; returns (points (..., N, 2), valid (..., N): within the validity range of the model)."
+    return distort_points(pts, self.dist)
 
-    def J_distort(self, pts):  # (..., N, 2) normalized points (undistorted)
-        "Jacobian of `distort` wrt the points: (..., N, 2, 2)."
-        return J_distort_points(pts, self.dist)
+@patch
+def J_distort(self:Camera, pts):  # (..., N, 2) normalized points (undistorted)
+    "Jacobian of `distort` wrt the points: (..., N, 2, 2)."
+    return J_distort_points(pts, self.dist)
 
-    def undistort(self, pts,  # (..., N, 2) distorted normalized points
-                  iters=20):  # Newton iterations, see `undistort_points`
-        "Remove the lens distortion; returns (points (..., N, 2), valid (..., N))."
-        return undistort_points(pts, self.dist, iters)
+@patch
+def undistort(self:Camera, pts,  # (..., N, 2) distorted normalized points
+              iters=20):  # Newton iterations, see `undistort_points`
+    "Remove the lens distortion; returns (points (..., N, 2), valid (..., N))."
+    return undistort_points(pts, self.dist, iters)
 
-    def denormalize(self, p2d):  # (..., N, 2) normalized points
-        "Normalized image plane to pixels: p * f + c."
-        return torch.addcmul(self.c[..., None, :], p2d, self.f[..., None, :])
+# %% ../../nbs/11_geometry.wrappers.ipynb #c53ecd11
+@patch
+def denormalize(self:Camera, p2d):  # (..., N, 2) normalized points
+    "Normalized image plane to pixels: p * f + c."
+    return torch.addcmul(self.c[..., None, :], p2d, self.f[..., None, :])
 
-    def J_denormalize(self):
-        "Jacobian of `denormalize`, diag(f): (..., 1, 2, 2), broadcasting over points."
-        return torch.diag_embed(self.f)[..., None, :, :]
+@patch
+def J_denormalize(self:Camera):
+    "Jacobian of `denormalize`, diag(f): (..., 1, 2, 2), broadcasting over points."
+    return torch.diag_embed(self.f)[..., None, :, :]
 
-    def normalize(self, p2d):  # (..., N, 2) pixel coordinates
-        "Pixels to the normalized image plane: (p - c) / f."
-        return (p2d - self.c[..., None, :]) / self.f[..., None, :]
+@patch
+def normalize(self:Camera, p2d):  # (..., N, 2) pixel coordinates
+    "Pixels to the normalized image plane: (p - c) / f."
+    return (p2d - self.c[..., None, :]) / self.f[..., None, :]
 
-    def in_image(self, p2d):  # (..., N, 2) pixel coordinates
-        "Whether pixel coordinates fall inside the image, [-0.5, w - 0.5] x [-0.5, h - 0.5]: (..., N)."
-        u, v = p2d[..., 0], p2d[..., 1]
-        w, h = (self.size[..., None, :] - 0.5).unbind(-1)
-        return (u >= -0.5) & (v >= -0.5) & (u <= w) & (v <= h)
+# %% ../../nbs/11_geometry.wrappers.ipynb #1281ed63
+@patch
+def in_image(self:Camera, p2d):  # (..., N, 2) pixel coordinates
+    "Whether pixel coordinates fall inside the image, [-0.5, w - 0.5] x [-0.5, h - 0.5]: (..., N)."
+    u, v = p2d[..., 0], p2d[..., 1]
+    w, h = (self.size[..., None, :] - 0.5).unbind(-1)
+    return (u >= -0.5) & (v >= -0.5) & (u <= w) & (v <= h)
 
-    def world2image(self, p3d):  # (..., N, 3) points in the camera frame
-        "Project points to pixels; returns (p2d (..., N, 2), valid (..., N): in front, undistortable, inside the image)."
-        p2d, visible = self.project(p3d)
-        p2d, mask = self.distort(p2d)
-        if p2d.requires_grad or self._data.requires_grad or _functorch_active(): p2d = self.denormalize(p2d)
-        else: p2d = p2d.mul_(self.f[..., None, :]).add_(self.c[..., None, :])  # in place: one temporary less
-        return p2d, visible & mask & self.in_image(p2d)
+# %% ../../nbs/11_geometry.wrappers.ipynb #37fda0b3
+@patch
+def world2image(self:Camera, p3d):  # (..., N, 3) points in the camera frame
+    "Project points to pixels; returns (p2d (..., N, 2), valid (..., N): in front, undistortable, inside the image)."
+    p2d, visible = self.project(p3d)
+    p2d, mask = self.distort(p2d)
+    if p2d.requires_grad or self._data.requires_grad or _functorch_active(): p2d = self.denormalize(p2d)
+    else: p2d = p2d.mul_(self.f[..., None, :]).add_(self.c[..., None, :])  # in place: one temporary less
+    return p2d, visible & mask & self.in_image(p2d)
 
-    def J_world2image(self, p3d):  # (..., N, 3) points in the camera frame
-        "Jacobian of `world2image` wrt the points: (..., N, 2, 3), and the validity mask."
-        p2d, visible = self.project(p3d)
-        J = (self.J_distort(p2d) @ self.J_project(p3d)) * self.f[..., None, :, None]
-        p2d_d, mask = self.distort(p2d)
-        return J, visible & mask & self.in_image(self.denormalize(p2d_d))
+# %% ../../nbs/11_geometry.wrappers.ipynb #da00f801
+@patch
+def J_world2image(self:Camera, p3d):  # (..., N, 3) points in the camera frame
+    "Jacobian of `world2image` wrt the points: (..., N, 2, 3), and the validity mask."
+    p2d, visible = self.project(p3d)
+    J = (self.J_distort(p2d) @ self.J_project(p3d)) * self.f[..., None, :, None]
+    p2d_d, mask = self.distort(p2d)
+    return J, visible & mask & self.in_image(self.denormalize(p2d_d))
 
-    def image2world(self, p2d,  # (..., N, 2) pixel coordinates
-                    depth=None):  # (..., N) optional depths (z in the camera frame, not distances along the rays)
-        "Lift pixels to rays on the plane z=1, or to 3D points if depths are given; returns (p3d (..., N, 3), valid (..., N))."
-        p, valid = self.undistort(self.normalize(p2d))
-        valid = valid & self.in_image(p2d)
-        rays = to_homogeneous(p)
-        if depth is None: return rays, valid
-        return rays * depth[..., None], valid & (depth > self.eps)
+# %% ../../nbs/11_geometry.wrappers.ipynb #4867c538
+@patch
+def image2world(self:Camera, p2d,  # (..., N, 2) pixel coordinates
+                depth=None):  # (..., N) optional depths (z in the camera frame, not distances along the rays)
+    "Lift pixels to rays on the plane z=1, or to 3D points if depths are given; returns (p3d (..., N, 3), valid (..., N))."
+    p, valid = self.undistort(self.normalize(p2d))
+    valid = valid & self.in_image(p2d)
+    rays = to_homogeneous(p)
+    if depth is None: return rays, valid
+    return rays * depth[..., None], valid & (depth > self.eps)
 
-    def __repr__(self):
-        head = super().__repr__()
-        if self._data.numel() > 10 * 4: return head
-        lines = [head]
-        for i, d in enumerate(self._data.detach().reshape(-1, self._data.shape[-1]).tolist()):
-            idx = f'[{i}] ' if self.ndim else ''
-            dist = f', dist=({", ".join(f"{x:.4g}" for x in d[6:])})' if len(d) > 6 else ''
-            lines.append(f'  {idx}{d[0]:g}x{d[1]:g}, f=({d[2]:.5g}, {d[3]:.5g}), c=({d[4]:.5g}, {d[5]:.5g}){dist}')
-        return '\n'.join(lines)
+# %% ../../nbs/11_geometry.wrappers.ipynb #d6078d73
+@patch(cls_method=True)
+def from_colmap(cls:Camera, camera):  # a COLMAP camera: dict or object with `model`, `width`, `height`, `params`
+    "Camera from a COLMAP camera (SIMPLE_PINHOLE, PINHOLE, SIMPLE_RADIAL, RADIAL, OPENCV), shifting c by -0.5."
+    get = (lambda k: camera[k]) if isinstance(camera, dict) else (lambda k: getattr(camera, k))
+    model = get('model')
+    model = getattr(model, 'name', model)  # pycolmap's CameraModelId enum
+    model = _COLMAP_MODELS.get(model, model) if isinstance(model, int) else str(model).split('.')[-1].upper()
+    params, w, h = _as_tensors(get('params'), get('width'), get('height'))
+    n = {'SIMPLE_PINHOLE': 3, 'PINHOLE': 4, 'SIMPLE_RADIAL': 4, 'RADIAL': 5, 'OPENCV': 8}.get(model)
+    if n is None:
+        raise NotImplementedError(f'COLMAP camera model {model} is not supported; use one of {list(_COLMAP_MODELS.values())}')
+    if params.shape[-1] != n: raise ValueError(f'COLMAP model {model} has {n} parameters, got {params.shape[-1]}')
+    p = params.unbind(-1)
+    if model in ('SIMPLE_PINHOLE', 'SIMPLE_RADIAL', 'RADIAL'): f, c, dist = (p[0], p[0]), p[1:3], p[3:]
+    else: f, c, dist = p[:2], p[2:4], p[4:]
+    if model == 'SIMPLE_RADIAL': dist = (dist[0], torch.zeros_like(dist[0]))
+    # COLMAP puts the centre of the top-left pixel at (0.5, 0.5), pixlib (OpenCV) at (0, 0)
+    vals = torch.broadcast_tensors(w, h, *f, c[0] - 0.5, c[1] - 0.5, *dist)
+    return cls(torch.stack(vals, -1))
+
+# %% ../../nbs/11_geometry.wrappers.ipynb #f57ac193
+@patch(cls_method=True)
+def from_K(cls:Camera, K,  # (..., 3, 3) calibration matrices, OpenCV convention (zero skew)
+           size,  # (..., 2) image size (w, h)
+           dist=None):  # (..., 0|2|4) optional distortion parameters (k1, k2, p1, p2)
+    "Camera from calibration matrices, assumed in OpenCV's pixel convention (no shift of the principal point)."
+    K, size = _as_tensors(K, size)
+    dist = K.new_zeros(K.shape[:-2] + (0,)) if dist is None else _as_tensors(dist)[0].to(K)
+    if (K[..., 0, 1].abs() > 1e-6 * K[..., 0, 0].abs()).any():
+        raise ValueError('Camera.from_K expects a calibration matrix without skew (K[0, 1] = 0)')
+    params = torch.stack([K[..., 0, 0], K[..., 1, 1], K[..., 0, 2], K[..., 1, 2]], -1)
+    batch = torch.broadcast_shapes(params.shape[:-1], size.shape[:-1], dist.shape[:-1])
+    return cls(torch.cat([t.expand(batch + t.shape[-1:]) for t in (size, params, dist)], -1))
+
+# %% ../../nbs/11_geometry.wrappers.ipynb #12a7c65b
+@patch
+def scale(self:Camera, scales):  # a number, (sx, sy) for all cameras, or one scale per camera: (..., 1) or (..., 2)
+    "Camera of the image resized by `scales` (size * s; pixel centres stay pixel centres: c' = (c + 0.5) s - 0.5)."
+    s, = _as_tensors(scales) if not isinstance(scales, torch.Tensor) else (scales,)
+    s = s.to(self._data)
+    if s.dim() == 0: s = s[None]
+    if s.shape[-1] not in (1, 2) or (s.dim() == 1 and s.shape[0] != 2 and s.numel() != 1):
+        raise ValueError(f'Camera.scale: scales of shape {tuple(s.shape)} are ambiguous; give a number, (sx, sy) for all '
+                         'cameras, or one scale per camera as (..., 1) or (..., 2), e.g. s[:, None] for (B,) scales')
+    d = self._data
+    batch = torch.broadcast_shapes(d.shape[:-1], s.shape[:-1])
+    d = d.expand(batch + d.shape[-1:])
+    return self._new(torch.cat([d[..., 0:2] * s, d[..., 2:4] * s, (d[..., 4:6] + 0.5) * s - 0.5, d[..., 6:]], -1))
+
+# %% ../../nbs/11_geometry.wrappers.ipynb #942dca19
+@patch
+def crop(self:Camera, left_top,  # (x, y) of the top-left corner of the crop, in pixels: (..., 2)
+         size):  # (w, h) of the crop: (..., 2)
+    "Camera of the image cropped to `size` from `left_top`."
+    left_top, size = _as_tensors(left_top, size)
+    left_top, size = left_top.to(self._data), size.to(self._data)
+    d = self._data
+    batch = torch.broadcast_shapes(d.shape[:-1], left_top.shape[:-1], size.shape[:-1])
+    d = d.expand(batch + d.shape[-1:])
+    return self._new(torch.cat([size.expand(batch + (2,)), d[..., 2:4], d[..., 4:6] - left_top, d[..., 6:]], -1))
