@@ -20,6 +20,7 @@ def data_path() -> Path:
 
 # %% ../nbs/00_settings.ipynb #f121e9a8
 def __getattr__(name):
+    "`TRAINING_PATH` and `DATA_PATH`, read from the environment each time they are accessed."
     if name == 'TRAINING_PATH': return training_path()
     if name == 'DATA_PATH': return data_path()
     raise AttributeError(f"module 'pixlib.settings' has no attribute {name!r}")

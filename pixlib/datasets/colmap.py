@@ -20,8 +20,9 @@ from .base_dataset import BaseDataset, SplitDataset
 from .image_folder import undistort_image
 from ..geometry.wrappers import Camera, Pose
 from ..geometry.utils import so3exp_map, rotmat2qvec
+from fastcore.basics import patch
 
-# %% ../../nbs/24_datasets.colmap.ipynb #3e009202
+# %% ../../nbs/24_datasets.colmap.ipynb #d72f3ec7
 CAMERA_MODELS = {0: ('SIMPLE_PINHOLE', 3), 1: ('PINHOLE', 4), 2: ('SIMPLE_RADIAL', 4), 3: ('RADIAL', 5), 4: ('OPENCV', 8),
                  5: ('OPENCV_FISHEYE', 8), 6: ('FULL_OPENCV', 12), 7: ('FOV', 5), 8: ('SIMPLE_RADIAL_FISHEYE', 4),
                  9: ('RADIAL_FISHEYE', 5), 10: ('THIN_PRISM_FISHEYE', 12), 11: ('RAD_TAN_THIN_PRISM_FISHEYE', 16),
@@ -31,14 +32,18 @@ MODEL_IDS = {name: (i, n) for i, (name, n) in CAMERA_MODELS.items()}
 
 class ColmapModel:
     "A COLMAP sparse model: `cameras`, `images` and `points3D` dicts keyed by id (see `read_colmap_model`)."
+
     def __init__(self, cameras:dict, # id -> {'model': name, 'width', 'height', 'params': (n,) float64}
                  images:dict, # id -> {'qvec': (4,) w,x,y,z, 'tvec': (3,), 'camera_id', 'name', 'xys': (N, 2), 'point3D_ids': (N,) int64, -1: none}
                  points3D:dict, # id -> {'xyz': (3,), 'rgb': (3,) uint8, 'error': float, 'image_ids': (L,), 'point2D_idxs': (L,)}
                  path=None): # where it was read from (for error messages)
         self.cameras, self.images, self.points3D, self.path = cameras, images, points3D, path
-    def __repr__(self):
-        obs = sum(int((im['point3D_ids'] >= 0).sum()) for im in self.images.values())
-        return f'ColmapModel({len(self.cameras)} cameras, {len(self.images)} images, {len(self.points3D)} points, {obs} observations)'
+
+# %% ../../nbs/24_datasets.colmap.ipynb #4b762b13
+@patch
+def __repr__(self:ColmapModel):
+    obs = sum(int((im['point3D_ids'] >= 0).sum()) for im in self.images.values())
+    return f'ColmapModel({len(self.cameras)} cameras, {len(self.images)} images, {len(self.points3D)} points, {obs} observations)'
 
 # %% ../../nbs/24_datasets.colmap.ipynb #9ee56062
 class _Reader:
@@ -65,7 +70,7 @@ class _Reader:
     def done(self):
         if self.pos != len(self.buf): raise ConfigError(f"COLMAP model file '{self.path}' is corrupt ({len(self.buf) - self.pos} bytes left after the last entry)")
 
-# %% ../../nbs/24_datasets.colmap.ipynb #09714094
+# %% ../../nbs/24_datasets.colmap.ipynb #b0decfc7
 _OBS = np.dtype([('x', '<f8'), ('y', '<f8'), ('id', '<i8')])   # a 2D point of images.bin
 _TRACK = np.dtype([('image_id', '<u4'), ('idx', '<u4')])        # a track element of points3D.bin
 
@@ -78,6 +83,7 @@ def _read_cameras_bin(path) -> dict:
         out[cid] = {'model': name, 'width': int(w), 'height': int(h), 'params': r.array('<f8', n)}
     r.done(); return out
 
+# %% ../../nbs/24_datasets.colmap.ipynb #b271bc5a
 def _read_images_bin(path) -> dict:
     r, out = _Reader(path), {}
     for _ in range(r.read('Q')[0]):
@@ -88,6 +94,7 @@ def _read_images_bin(path) -> dict:
                     'xys': np.stack([obs['x'], obs['y']], -1), 'point3D_ids': obs['id'].astype(np.int64)}
     r.done(); return out
 
+# %% ../../nbs/24_datasets.colmap.ipynb #ee4e402f
 def _read_points3D_bin(path) -> dict:
     r, out = _Reader(path), {}
     for _ in range(r.read('Q')[0]):
@@ -97,7 +104,7 @@ def _read_points3D_bin(path) -> dict:
                     'image_ids': tr['image_id'].astype(np.int64), 'point2D_idxs': tr['idx'].astype(np.int64)}
     r.done(); return out
 
-# %% ../../nbs/24_datasets.colmap.ipynb #e24af0f0
+# %% ../../nbs/24_datasets.colmap.ipynb #9af82fe4
 def _write_cameras_bin(cameras:dict, path):
     with open(path, 'wb') as f:
         f.write(struct.pack('<Q', len(cameras)))
@@ -105,6 +112,7 @@ def _write_cameras_bin(cameras:dict, path):
             mid, n = MODEL_IDS[c['model']]
             f.write(struct.pack('<IiQQ', cid, mid, c['width'], c['height']) + np.asarray(c['params'], '<f8').tobytes())
 
+# %% ../../nbs/24_datasets.colmap.ipynb #5f6fd88f
 def _write_images_bin(images:dict, path):
     with open(path, 'wb') as f:
         f.write(struct.pack('<Q', len(images)))
@@ -114,6 +122,7 @@ def _write_images_bin(images:dict, path):
             obs['x'], obs['y'], obs['id'] = im['xys'][:, 0], im['xys'][:, 1], im['point3D_ids']
             f.write(struct.pack('<Q', len(obs)) + obs.tobytes())
 
+# %% ../../nbs/24_datasets.colmap.ipynb #8988c8c7
 def _write_points3D_bin(points3D:dict, path):
     with open(path, 'wb') as f:
         f.write(struct.pack('<Q', len(points3D)))
@@ -122,17 +131,19 @@ def _write_points3D_bin(points3D:dict, path):
             tr['image_id'], tr['idx'] = p['image_ids'], p['point2D_idxs']
             f.write(struct.pack('<Q3d3BdQ', pid, *p['xyz'], *[int(c) for c in p['rgb']], p['error'], len(tr)) + tr.tobytes())
 
-# %% ../../nbs/24_datasets.colmap.ipynb #b24fe2bc
+# %% ../../nbs/24_datasets.colmap.ipynb #946c276c
 def _lines(path):
     "(line number, fields) of the non-comment lines of a text file; image lines may be empty."
     for i, line in enumerate(Path(path).read_text().splitlines()):
         if line.startswith('#'): continue
         yield i + 1, line.split()
 
+# %% ../../nbs/24_datasets.colmap.ipynb #c6cc5185
 def _parse(path, lineno, what, fn):
     try: return fn()
     except (ValueError, IndexError, KeyError) as e: raise ConfigError(f"COLMAP model file '{path}', line {lineno}: malformed {what} ({e})") from None
 
+# %% ../../nbs/24_datasets.colmap.ipynb #189254f4
 def _read_cameras_txt(path) -> dict:
     out = {}
     for n, f in _lines(path):
@@ -145,7 +156,7 @@ def _read_cameras_txt(path) -> dict:
         out[int(f[0])] = _parse(path, n, 'camera', cam)
     return out
 
-# %% ../../nbs/24_datasets.colmap.ipynb #dced0002
+# %% ../../nbs/24_datasets.colmap.ipynb #601e9e8f
 def _read_images_txt(path) -> dict:
     out, lines = {}, list(_lines(path))
     lines = [(n, f) for k, (n, f) in enumerate(lines) if f or k % 2 == 1]   # an empty line is a pose's (empty) 2D points
@@ -161,6 +172,7 @@ def _read_images_txt(path) -> dict:
         out[iid] = im
     return out
 
+# %% ../../nbs/24_datasets.colmap.ipynb #8ebf39bc
 def _read_points3D_txt(path) -> dict:
     out = {}
     for n, f in _lines(path):
@@ -172,7 +184,7 @@ def _read_points3D_txt(path) -> dict:
         out[int(f[0])] = _parse(path, n, 'point', point)
     return out
 
-# %% ../../nbs/24_datasets.colmap.ipynb #7d618765
+# %% ../../nbs/24_datasets.colmap.ipynb #2f3e603f
 _g = lambda x: repr(float(x))   # shortest repr that reads back to the same float64
 
 def _write_cameras_txt(cameras, path):
@@ -180,6 +192,7 @@ def _write_cameras_txt(cameras, path):
     lines += [' '.join([str(cid), c['model'], str(c['width']), str(c['height'])] + [_g(x) for x in c['params']]) for cid, c in cameras.items()]
     Path(path).write_text('\n'.join(lines) + '\n')
 
+# %% ../../nbs/24_datasets.colmap.ipynb #c162b74f
 def _write_images_txt(images, path):
     lines = ['# Image list with two lines of data per image:', '#   IMAGE_ID, QW, QX, QY, QZ, TX, TY, TZ, CAMERA_ID, NAME',
              '#   POINTS2D[] as (X, Y, POINT3D_ID)', f'# Number of images: {len(images)}']
@@ -188,6 +201,7 @@ def _write_images_txt(images, path):
         lines.append(' '.join(f'{_g(x)} {_g(y)} {int(p)}' for (x, y), p in zip(im['xys'], im['point3D_ids'])))
     Path(path).write_text('\n'.join(lines) + '\n')
 
+# %% ../../nbs/24_datasets.colmap.ipynb #f2eb4baf
 def _write_points3D_txt(points3D, path):
     lines = ['# 3D point list with one line of data per point:', '#   POINT3D_ID, X, Y, Z, R, G, B, ERROR, TRACK[] as (IMAGE_ID, POINT2D_IDX)',
              f'# Number of points: {len(points3D)}']
@@ -196,7 +210,7 @@ def _write_points3D_txt(points3D, path):
         lines.append(' '.join([str(pid)] + [_g(x) for x in p['xyz']] + [str(int(c)) for c in p['rgb']] + [_g(p['error']), track]))
     Path(path).write_text('\n'.join(lines) + '\n')
 
-# %% ../../nbs/24_datasets.colmap.ipynb #516b84ed
+# %% ../../nbs/24_datasets.colmap.ipynb #2a635f6a
 _READERS = {'.bin': (_read_cameras_bin, _read_images_bin, _read_points3D_bin), '.txt': (_read_cameras_txt, _read_images_txt, _read_points3D_txt)}
 _WRITERS = {'.bin': (_write_cameras_bin, _write_images_bin, _write_points3D_bin), '.txt': (_write_cameras_txt, _write_images_txt, _write_points3D_txt)}
 _FILES = ('cameras', 'images', 'points3D')
@@ -213,6 +227,7 @@ def model_format(path) -> str:
             raise ConfigError(f"COLMAP model folder '{path}' is incomplete: missing {', '.join(missing)}")
     raise ConfigError(f"COLMAP model folder '{path}' holds no model (cameras, images, points3D .bin or .txt)")
 
+# %% ../../nbs/24_datasets.colmap.ipynb #dd72e12f
 def read_colmap_model(path, # a folder with cameras, images and points3D (.bin or .txt)
                      ) -> ColmapModel:
     "Read a COLMAP sparse model in the binary or text format."
@@ -221,6 +236,7 @@ def read_colmap_model(path, # a folder with cameras, images and points3D (.bin o
     cams, ims, pts = [fn(p/f'{n}{ext}') for fn, n in zip(_READERS[ext], _FILES)]
     return ColmapModel(cams, ims, pts, p)
 
+# %% ../../nbs/24_datasets.colmap.ipynb #9730b128
 def write_colmap_model(model:ColmapModel, # the model to write
                        path, # the folder (created if needed)
                        ext:str='.bin', # '.bin' or '.txt'
@@ -231,7 +247,7 @@ def write_colmap_model(model:ColmapModel, # the model to write
     for fn, n, table in zip(_WRITERS[ext], _FILES, (model.cameras, model.images, model.points3D)): fn(table, p/f'{n}{ext}')
     return p
 
-# %% ../../nbs/24_datasets.colmap.ipynb #d27b6044
+# %% ../../nbs/24_datasets.colmap.ipynb #20959834
 def _planes(rng, n_rects=2):
     "A background plane facing the cameras at z = 4 and `n_rects` rectangles in front of it (world frame)."
     planes = [dict(o=np.array([0., 0., 4.]), u=np.array([1., 0., 0.]), v=np.array([0., 1., 0.]), half=np.array([6., 6.]))]
@@ -242,6 +258,7 @@ def _planes(rng, n_rects=2):
                            half=rng.uniform(0.4, 0.8, 2)))
     return planes
 
+# %% ../../nbs/24_datasets.colmap.ipynb #318f55e0
 def _textured(planes, rng, texel=0.02):
     kinds = ('grace_hopper.jpg', 'noise', 'discs', 'checker', 'stripes', 'shapes')
     for k, pl in enumerate(planes):
@@ -250,6 +267,7 @@ def _textured(planes, rng, texel=0.02):
         pl.update(texture=tex, texel=texel * (2 if k == 0 else 1), offset=rng.uniform(0, 64, 2))
     return planes
 
+# %% ../../nbs/24_datasets.colmap.ipynb #ded2f6c5
 def _hit(planes, c, d):
     "Distance along the rays `c + s d` to the nearest plane (inf if none): (M,)."
     best = np.full(len(d), np.inf)
@@ -262,7 +280,7 @@ def _hit(planes, c, d):
         best = np.where(ok & (s < best), s, best)
     return best
 
-# %% ../../nbs/24_datasets.colmap.ipynb #2936be24
+# %% ../../nbs/24_datasets.colmap.ipynb #8482d585
 _DIST = {'SIMPLE_PINHOLE': [], 'PINHOLE': [], 'SIMPLE_RADIAL': [-0.08], 'RADIAL': [-0.08, 0.02], 'OPENCV': [-0.08, 0.02, 1e-3, -5e-4]}
 
 def _colmap_camera(model, w, h, f, cx, cy):
@@ -272,6 +290,7 @@ def _colmap_camera(model, w, h, f, cx, cy):
               'RADIAL': [f, cx, cy, *dist], 'OPENCV': [f, f * 1.01, cx, cy, *dist]}[model]
     return {'model': model, 'width': w, 'height': h, 'params': np.array(params, np.float64)}
 
+# %% ../../nbs/24_datasets.colmap.ipynb #fe3bdd42
 def _look_at(centre, target, roll):
     "World-to-camera rotation of a camera at `centre` looking at `target` (y down), rolled by `roll` radians."
     z = target - centre; z /= np.linalg.norm(z)
@@ -299,7 +318,7 @@ def _observe(planes, cams, poses, X, min_track):
     for idx, _ in obs: count[idx] += 1
     return obs, count >= min_track
 
-# %% ../../nbs/24_datasets.colmap.ipynb #995e4135
+# %% ../../nbs/24_datasets.colmap.ipynb #7dfe2d00
 def _synthetic_poses(rng, num_images, spread):
     "World-to-camera (qvec, R, t) of cameras spread over a disc of radius `spread`, looking forward at the planes."
     poses = []
@@ -312,6 +331,7 @@ def _synthetic_poses(rng, num_images, spread):
         poses.append((q, Pose.from_colmap(q, -R @ centre).R.numpy(), -R @ centre))   # R as read back from q
     return poses
 
+# %% ../../nbs/24_datasets.colmap.ipynb #aae68f57
 def _sample_points(rng, planes, cams, poses, n):
     "`n` points on the planes, where the rays of random pixels of random images hit them."
     img = rng.integers(len(poses), size=n)
@@ -325,6 +345,22 @@ def _sample_points(rng, planes, cams, poses, n):
         c = -R.T @ t
         X[m] = c + _hit(planes, c, d)[:, None] * d
     return X[np.isfinite(X).all(1)]
+
+# %% ../../nbs/24_datasets.colmap.ipynb #7bf7885b
+def _images_and_tracks(rng, obs, poses, qvecs, cam_ids, pid, sel, unmatched, w, h):
+    "COLMAP images (2D points sorted by x, `unmatched` of them without a 3D point) and the tracks of the 3D points."
+    images, tracks = {}, {int(p): ([], []) for p in pid[sel]}
+    for i, ((idx, p), (R, t)) in enumerate(zip(obs, poses)):
+        m = pid[idx] > 0
+        xys = np.concatenate([p[m] + 0.5, rng.uniform(0.5, 1, (unmatched, 2)) * (w - 1, h - 1)])   # COLMAP convention
+        ids = np.concatenate([pid[idx][m], -np.ones(unmatched, np.int64)])
+        order = np.argsort(xys[:, 0], kind='stable')
+        xys, ids = xys[order], ids[order]
+        for k, q in enumerate(ids):
+            if q > 0: tracks[int(q)][0].append(i + 1); tracks[int(q)][1].append(k)
+        images[i + 1] = {'qvec': qvecs[i], 'tvec': t, 'camera_id': cam_ids[i],
+                         'name': f'img_{i:04d}.png', 'xys': xys, 'point3D_ids': ids}
+    return images, tracks
 
 # %% ../../nbs/24_datasets.colmap.ipynb #f5a3b039
 def make_synthetic_reconstruction(path, # the scene folder: images/, sparse/ (.bin), sparse_txt/ (.txt), depths/ (optional)
@@ -357,17 +393,7 @@ def make_synthetic_reconstruction(path, # the scene folder: images/, sparse/ (.b
     obs, keep = _observe(planes, cams, poses, X, 2)
     sel = np.flatnonzero(keep)[:num_points]
     pid = np.zeros(len(X), np.int64); pid[sel] = np.arange(1, len(sel) + 1)
-    images, tracks = {}, {int(p): ([], []) for p in pid[sel]}
-    for i, ((idx, p), (R, t)) in enumerate(zip(obs, poses)):
-        m = pid[idx] > 0
-        xys = np.concatenate([p[m] + 0.5, rng.uniform(0.5, 1, (unmatched, 2)) * (w - 1, h - 1)])   # COLMAP convention
-        ids = np.concatenate([pid[idx][m], -np.ones(unmatched, np.int64)])
-        order = np.argsort(xys[:, 0], kind='stable')
-        xys, ids = xys[order], ids[order]
-        for k, q in enumerate(ids):
-            if q > 0: tracks[int(q)][0].append(i + 1); tracks[int(q)][1].append(k)
-        images[i + 1] = {'qvec': qvecs[i], 'tvec': t, 'camera_id': cam_ids[i],
-                         'name': f'img_{i:04d}.png', 'xys': xys, 'point3D_ids': ids}
+    images, tracks = _images_and_tracks(rng, obs, poses, qvecs, cam_ids, pid, sel, unmatched, w, h)
     points3D = {q: {'xyz': X[sel[q - 1]], 'rgb': np.array([128, 128, 128], np.uint8), 'error': 0.25,
                     'image_ids': np.array(tr[0], np.int64), 'point2D_idxs': np.array(tr[1], np.int64)} for q, tr in tracks.items()}
     model = ColmapModel(cameras, images, points3D, path)
@@ -428,7 +454,7 @@ def compare_with_pycolmap(model:ColmapModel, # what we wrote
         assert track == sorted(zip(p['image_ids'].tolist(), p['point2D_idxs'].tolist())), pid
     return {'cameras': len(rec.cameras), 'images': len(rec.images), 'points3D': len(rec.points3D), 'observations': n_obs}
 
-# %% ../../nbs/24_datasets.colmap.ipynb #8290c92c
+# %% ../../nbs/24_datasets.colmap.ipynb #973d4a10
 def shared_points(model:ColmapModel, # the model
                   image_ids:list, # the images to compare
                  ) -> np.ndarray: # (n, n) numbers of shared 3D points (the diagonal: the points of each image)
@@ -446,6 +472,7 @@ def shared_points(model:ColmapModel, # the model
         warnings.simplefilter('ignore', UserWarning)      # torch's notes on its sparse support
         return torch.sparse.mm(A, A.t()).to_dense().numpy()
 
+# %% ../../nbs/24_datasets.colmap.ipynb #e38437ec
 def covisibility(model:ColmapModel, # the model
                  image_ids:list, # the images to compare
                  shared:np.ndarray|None=None, # `shared_points(model, image_ids)` if already computed
@@ -470,7 +497,7 @@ def perturb_pose(rng:np.random.Generator, # the sample's generator
     dt = torch.from_numpy(d * rng.uniform(*translation)).float()
     return Pose.from_Rt(dR, dt) @ T
 
-# %% ../../nbs/24_datasets.colmap.ipynb #0ffee496
+# %% ../../nbs/24_datasets.colmap.ipynb #3acd7844
 class _Scene:
     "One reconstruction: its model, folders, cameras (pixlib), the sorted point table and the pairs."
     def __init__(self, name, image_dir, model_dir, depth_dir=None):
@@ -497,12 +524,13 @@ class _Scene:
             raise ConfigError(f"COLMAP model '{self.model.path}': an image observes a 3D point that is not in points3D")
         return self.xyz[k]
 
+# %% ../../nbs/24_datasets.colmap.ipynb #ed5adca5
 def _pixlib_camera(c:dict, cid:int, path) -> Camera:
     try: return Camera.from_colmap(c).double()
     except (NotImplementedError, ValueError) as e:
         raise ConfigError(f"COLMAP model file '{path}': camera {cid} has model {c['model']}, which pixlib's Camera does not support ({e})") from None
 
-# %% ../../nbs/24_datasets.colmap.ipynb #71ce84dd
+# %% ../../nbs/24_datasets.colmap.ipynb #f584ee76
 def _scene_confs(conf) -> list:
     "The scenes of a `ColmapDataset` config as dicts {name, image_dir, model_dir, depth_dir}."
     owner = 'ColmapDataset'
@@ -523,6 +551,7 @@ def _scene_confs(conf) -> list:
     if len(set(names)) != len(names): raise ConfigError(f'{owner}: scene names must be unique, got {names}')
     return out
 
+# %% ../../nbs/24_datasets.colmap.ipynb #0df78819
 def _scene_pairs(scene:_Scene, conf) -> list:
     "The pairs (i, j), i < j, of a scene whose covisibility is in the configured range."
     ids = scene.image_ids
@@ -531,7 +560,7 @@ def _scene_pairs(scene:_Scene, conf) -> list:
     ok = (share >= conf.min_overlap) & (share <= conf.max_overlap) & (shared >= conf.min_shared)
     return [(ids[a], ids[b]) for a, b in zip(*np.nonzero(np.triu(ok, 1)))]
 
-# %% ../../nbs/24_datasets.colmap.ipynb #9f942a44
+# %% ../../nbs/24_datasets.colmap.ipynb #ea8012ef
 def _method(cls):
     "Add the decorated function `_name` to `cls` as its method `name` (fastcore's `patch_to`, without the dependency)."
     def add(f):
@@ -541,6 +570,7 @@ def _method(cls):
         return f
     return add
 
+# %% ../../nbs/24_datasets.colmap.ipynb #66673aaa
 def _resize_crop(image, cam, conf, rng, depth=None):
     "Resize (antialiased bilinear; nearest for depth) then crop an image (C, H, W) and its camera; returns image, camera, depth, scale (2,), offset (2,)."
     h, w = image.shape[-2:]
@@ -564,9 +594,10 @@ def _resize_crop(image, cam, conf, rng, depth=None):
         cam = cam.crop(torch.from_numpy(offset), torch.tensor([cw, ch], dtype=torch.float64))
     return image, cam, depth, scale, offset
 
-# %% ../../nbs/24_datasets.colmap.ipynb #249bca74
+# %% ../../nbs/24_datasets.colmap.ipynb #37f8dee4
 class ColmapDataset(BaseDataset):
     "Two-view samples of COLMAP reconstructions: images, cameras, poses, relative pose, perturbed initial pose and 3D points."
+
     default_conf = {
         'image_dir': None, # one scene: the folder of its images (names as in the model)
         'model_dir': None, # one scene: the folder of cameras/images/points3D (.bin or .txt)
@@ -589,38 +620,42 @@ class ColmapDataset(BaseDataset):
         'init_translation': [0.05, 0.2], # translation of the initial pose error, in the model's units
     }
 
-    def _init(self, conf):
-        owner = 'ColmapDataset'
-        if conf.resize_side not in ('long', 'short'): raise ConfigError(f"{owner}: resize_side must be 'long' or 'short', got '{conf.resize_side}'")
-        if not 0 <= conf.min_overlap <= conf.max_overlap <= 1: raise ConfigError(f'{owner}: need 0 <= min_overlap <= max_overlap <= 1, got {conf.min_overlap}, {conf.max_overlap}')
-        self.scenes = {s['name']: _Scene(**s) for s in _scene_confs(conf)}
-        if conf.undistort and any(s.depth_dir is not None for s in self.scenes.values()):
-            raise ConfigError(f'{owner}: undistort with depth maps is not supported (MegaDepth models are already undistorted)')
-        self.num_params = 6 if conf.undistort else max(len(c._data) for s in self.scenes.values() for c in s.cameras.values())
-        self.pairs, scene_pairs = {}, {n: _scene_pairs(s, conf) for n, s in self.scenes.items()}
-        for split in self.splits:
-            names = conf[f'{split}_scenes'] or list(self.scenes)
-            unknown = [n for n in names if n not in self.scenes]
-            if unknown: raise ConfigError(f"{owner}: {split}_scenes names unknown scenes {unknown} (scenes: {', '.join(self.scenes)})")
-            pairs = [(n, i, j) for n in names for i, j in scene_pairs[n]]
-            if not pairs: raise ConfigError(f"{owner}: no image pair of the {split} scenes {names} has a covisibility in [{conf.min_overlap}, {conf.max_overlap}] with at least {conf.min_shared} shared points")
-            if split != 'train':
-                pick = np.random.default_rng(np.random.SeedSequence([conf.seed, 1 if split == 'val' else 2])).permutation(len(pairs))
-                pairs = [pairs[k] for k in sorted(pick[:conf[f'{split}_size']])]
-            self.pairs[split] = pairs
+# %% ../../nbs/24_datasets.colmap.ipynb #ec27df92
+@patch
+def _init(self:ColmapDataset, conf):
+    owner = 'ColmapDataset'
+    if conf.resize_side not in ('long', 'short'): raise ConfigError(f"{owner}: resize_side must be 'long' or 'short', got '{conf.resize_side}'")
+    if not 0 <= conf.min_overlap <= conf.max_overlap <= 1: raise ConfigError(f'{owner}: need 0 <= min_overlap <= max_overlap <= 1, got {conf.min_overlap}, {conf.max_overlap}')
+    self.scenes = {s['name']: _Scene(**s) for s in _scene_confs(conf)}
+    if conf.undistort and any(s.depth_dir is not None for s in self.scenes.values()):
+        raise ConfigError(f'{owner}: undistort with depth maps is not supported (MegaDepth models are already undistorted)')
+    self.num_params = 6 if conf.undistort else max(len(c._data) for s in self.scenes.values() for c in s.cameras.values())
+    self.pairs, scene_pairs = {}, {n: _scene_pairs(s, conf) for n, s in self.scenes.items()}
+    for split in self.splits:
+        names = conf[f'{split}_scenes'] or list(self.scenes)
+        unknown = [n for n in names if n not in self.scenes]
+        if unknown: raise ConfigError(f"{owner}: {split}_scenes names unknown scenes {unknown} (scenes: {', '.join(self.scenes)})")
+        pairs = [(n, i, j) for n in names for i, j in scene_pairs[n]]
+        if not pairs: raise ConfigError(f"{owner}: no image pair of the {split} scenes {names} has a covisibility in [{conf.min_overlap}, {conf.max_overlap}] with at least {conf.min_shared} shared points")
+        if split != 'train':
+            pick = np.random.default_rng(np.random.SeedSequence([conf.seed, 1 if split == 'val' else 2])).permutation(len(pairs))
+            pairs = [pairs[k] for k in sorted(pick[:conf[f'{split}_size']])]
+        self.pairs[split] = pairs
 
-    def get_dataset(self, split:str) -> SplitDataset:
-        "The split's dataset: training pairs drawn per sample and epoch, fixed validation and test pairs."
-        if split not in self.splits: raise ConfigError(f"ColmapDataset: unknown split '{split}' (splits: {', '.join(self.splits)})")
-        pairs, crop = self.pairs[split], split == 'train' and self.conf.random_crop_train
-        if split == 'train':
-            def make(rng, index):
-                n, i, j = pairs[int(rng.integers(len(pairs)))]
-                return self.sample(n, *((j, i) if rng.random() < 0.5 else (i, j)), rng, crop)
-            ds = SplitDataset(make, self.conf.train_size or len(pairs), split)
-        else: ds = SplitDataset(lambda rng, index: self.sample(*pairs[index], rng, crop), len(pairs), split)
-        ds.seed = self.conf.seed
-        return ds
+# %% ../../nbs/24_datasets.colmap.ipynb #a653bdb8
+@patch
+def get_dataset(self:ColmapDataset, split:str) -> SplitDataset:
+    "The split's dataset: training pairs drawn per sample and epoch, fixed validation and test pairs."
+    if split not in self.splits: raise ConfigError(f"ColmapDataset: unknown split '{split}' (splits: {', '.join(self.splits)})")
+    pairs, crop = self.pairs[split], split == 'train' and self.conf.random_crop_train
+    if split == 'train':
+        def make(rng, index):
+            n, i, j = pairs[int(rng.integers(len(pairs)))]
+            return self.sample(n, *((j, i) if rng.random() < 0.5 else (i, j)), rng, crop)
+        ds = SplitDataset(make, self.conf.train_size or len(pairs), split)
+    else: ds = SplitDataset(lambda rng, index: self.sample(*pairs[index], rng, crop), len(pairs), split)
+    ds.seed = self.conf.seed
+    return ds
 
 # %% ../../nbs/24_datasets.colmap.ipynb #47fa4fe2
 @_method(ColmapDataset)

@@ -15,11 +15,13 @@ from ..utils.conf import ConfigError
 from ..utils.image import load_image, procedural_texture, sample_photo
 from .base_dataset import BaseDataset, SplitDataset
 from ..geometry.homography import sample_homography, warp_image
+from fastcore.basics import patch
 
-# %% ../../nbs/25_datasets.hpatches.ipynb #6291e2ed
+# %% ../../nbs/25_datasets.hpatches.ipynb #f8387556
 def _write_h(H:np.ndarray, path):
     Path(path).write_text('\n'.join(' '.join(f'{x:.10e}' for x in row) for row in np.asarray(H)) + '\n')
 
+# %% ../../nbs/25_datasets.hpatches.ipynb #b9767eb8
 def _base_image(rng, k, size):
     "Image 1 of sequence `k`: the Grace Hopper photo for the first sequence, procedural textures for the others (H, W, 3)."
     w, h = size
@@ -27,6 +29,7 @@ def _base_image(rng, k, size):
     else: img = procedural_texture(('shapes', 'discs', 'noise', 'checker')[k % 4], rng, max(w, h))
     return torch.from_numpy(np.ascontiguousarray(img[:h, :w])).permute(2, 0, 1).float()
 
+# %% ../../nbs/25_datasets.hpatches.ipynb #c06eb96b
 def _save(img:torch.Tensor, path):
     Image.fromarray((img.clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)).save(path)
 
@@ -57,11 +60,12 @@ def make_synthetic_hpatches(path, # the root folder of the sequences
             _save(out, d/f'{j}.ppm'); _write_h(H, d/f'H_1_{j}')
     return names
 
-# %% ../../nbs/25_datasets.hpatches.ipynb #330f0399
+# %% ../../nbs/25_datasets.hpatches.ipynb #f3166600
 def scale_matrix(sx:float, sy:float) -> np.ndarray: # the scales along x and y
     "The 3x3 map of pixel coordinates under a resize by (sx, sy), pixel centres kept: x' = (x + 0.5) s - 0.5."
     return np.array([[sx, 0, (sx - 1) / 2], [0, sy, (sy - 1) / 2], [0, 0, 1.]])
 
+# %% ../../nbs/25_datasets.hpatches.ipynb #a43ce6e8
 def resize_homography(H:np.ndarray, # homography from image 0 to image 1, (3, 3)
                       scale0:tuple, # (sx, sy) of the resize of image 0
                       scale1:tuple, # (sx, sy) of the resize of image 1
@@ -69,9 +73,10 @@ def resize_homography(H:np.ndarray, # homography from image 0 to image 1, (3, 3)
     "The homography between the resized images: S1 H S0^-1."
     return scale_matrix(*scale1) @ np.asarray(H, np.float64) @ np.linalg.inv(scale_matrix(*scale0))
 
-# %% ../../nbs/25_datasets.hpatches.ipynb #b06f5a90
+# %% ../../nbs/25_datasets.hpatches.ipynb #17730b91
 class HPatches(BaseDataset):
     "Pairs (1, k) of HPatches-layout sequences, resized, with the homography in pixlib's pixel convention."
+
     default_conf = {
         'data_dir': '???', # the folder of the sequence folders i_* and v_*
         'subset': 'all', # 'all', 'illumination' ('i') or 'viewpoint' ('v')
@@ -81,47 +86,52 @@ class HPatches(BaseDataset):
         'grayscale': True, # 1 channel (as the homographies dataset), else 3
     }
 
-    def _init(self, conf):
-        root = Path(conf.data_dir).expanduser()
-        if not root.is_dir(): raise ConfigError(f"HPatches: data_dir '{conf.data_dir}' does not exist")
-        prefix = {'all': ('i_', 'v_'), 'illumination': ('i_',), 'i': ('i_',), 'viewpoint': ('v_',), 'v': ('v_',)}.get(conf.subset)
-        if prefix is None: raise ConfigError(f"HPatches: subset must be all, illumination (i) or viewpoint (v), got '{conf.subset}'")
-        if conf.resize_side not in ('long', 'short'): raise ConfigError(f"HPatches: resize_side must be 'long' or 'short', got '{conf.resize_side}'")
-        seqs = sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.startswith(prefix))
-        if conf.sequences is not None:
-            unknown = sorted(set(conf.sequences) - set(seqs))
-            if unknown: raise ConfigError(f"HPatches: sequences {unknown} are not in '{conf.data_dir}' (subset {conf.subset})")
-            seqs = [s for s in seqs if s in conf.sequences]
-        if not seqs: raise ConfigError(f"HPatches: no sequence folder {' or '.join(p + '*' for p in prefix)} in '{conf.data_dir}'")
-        self.pairs = []
-        for s in seqs:
-            for k in range(2, 7):
-                files = [_image_file(root/s, 1), _image_file(root/s, k), root/s/f'H_1_{k}']
-                for f in files:
-                    if not f.is_file(): raise ConfigError(f"HPatches: '{f}' does not exist")
-                self.pairs.append((s, k, *files))
+# %% ../../nbs/25_datasets.hpatches.ipynb #d764af8c
+@patch
+def _init(self:HPatches, conf):
+    root = Path(conf.data_dir).expanduser()
+    if not root.is_dir(): raise ConfigError(f"HPatches: data_dir '{conf.data_dir}' does not exist")
+    prefix = {'all': ('i_', 'v_'), 'illumination': ('i_',), 'i': ('i_',), 'viewpoint': ('v_',), 'v': ('v_',)}.get(conf.subset)
+    if prefix is None: raise ConfigError(f"HPatches: subset must be all, illumination (i) or viewpoint (v), got '{conf.subset}'")
+    if conf.resize_side not in ('long', 'short'): raise ConfigError(f"HPatches: resize_side must be 'long' or 'short', got '{conf.resize_side}'")
+    seqs = sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.startswith(prefix))
+    if conf.sequences is not None:
+        unknown = sorted(set(conf.sequences) - set(seqs))
+        if unknown: raise ConfigError(f"HPatches: sequences {unknown} are not in '{conf.data_dir}' (subset {conf.subset})")
+        seqs = [s for s in seqs if s in conf.sequences]
+    if not seqs: raise ConfigError(f"HPatches: no sequence folder {' or '.join(p + '*' for p in prefix)} in '{conf.data_dir}'")
+    self.pairs = []
+    for s in seqs:
+        for k in range(2, 7):
+            files = [_image_file(root/s, 1), _image_file(root/s, k), root/s/f'H_1_{k}']
+            for f in files:
+                if not f.is_file(): raise ConfigError(f"HPatches: '{f}' does not exist")
+            self.pairs.append((s, k, *files))
 
-    def get_dataset(self, split:str) -> SplitDataset:
-        "All the pairs, whatever the split."
-        if split not in self.splits: raise ConfigError(f"HPatches: unknown split '{split}' (splits: {', '.join(self.splits)})")
-        ds = SplitDataset(lambda rng, i: self.sample(i), len(self.pairs), split)
-        ds.seed = self.conf.seed
-        return ds
+# %% ../../nbs/25_datasets.hpatches.ipynb #47c226ea
+@patch
+def get_dataset(self:HPatches, split:str) -> SplitDataset:
+    "All the pairs, whatever the split."
+    if split not in self.splits: raise ConfigError(f"HPatches: unknown split '{split}' (splits: {', '.join(self.splits)})")
+    ds = SplitDataset(lambda rng, i: self.sample(i), len(self.pairs), split)
+    ds.seed = self.conf.seed
+    return ds
 
-# %% ../../nbs/25_datasets.hpatches.ipynb #78b301d6
+# %% ../../nbs/25_datasets.hpatches.ipynb #932cdfc3
 def _image_file(folder:Path, k:int) -> Path:
     "Image k of a sequence: k.ppm, else another extension."
     for ext in ('.ppm', '.png', '.jpg', '.pgm'):
         if (folder/f'{k}{ext}').is_file(): return folder/f'{k}{ext}'
     return folder/f'{k}.ppm'
 
+# %% ../../nbs/25_datasets.hpatches.ipynb #9c250207
 def _read_h(path) -> np.ndarray:
     try: H = np.loadtxt(path, dtype=np.float64)
     except ValueError as e: raise ConfigError(f"HPatches: '{path}' is not a 3x3 matrix of numbers: {e}") from None
     if H.shape != (3, 3): raise ConfigError(f"HPatches: '{path}' must hold a 3x3 matrix, got shape {H.shape}")
     return H
 
-# %% ../../nbs/25_datasets.hpatches.ipynb #42af1b53
+# %% ../../nbs/25_datasets.hpatches.ipynb #ad81c81d
 def _resized(ds:HPatches, path) -> tuple:
     "An image (C, H, W) in [0, 1], resized as configured, and its (sx, sy)."
     conf = ds.conf
@@ -136,6 +146,7 @@ def _resized(ds:HPatches, path) -> tuple:
     img = F.interpolate(img[None], size=(nh, nw), mode='bilinear', align_corners=False, antialias=nw < w or nh < h)[0]
     return img, (nw / w, nh / h)
 
+# %% ../../nbs/25_datasets.hpatches.ipynb #71b54834
 def _sample(self:HPatches, index:int) -> dict:
     "Pair `index`: image 1 and image k resized, `H_0to1`, the mask of view 1's pixels with a source, the name."
     seq, k, f0, f1, fh = self.pairs[index]
@@ -145,5 +156,6 @@ def _sample(self:HPatches, index:int) -> dict:
     return {'view0': {'image': im0.contiguous()}, 'view1': {'image': im1.contiguous(), 'valid': valid},
             'H_0to1': torch.from_numpy(H).float(), 'name': f'{seq}/1_{k}', 'sequence': seq, 'idx': index}
 
+# %% ../../nbs/25_datasets.hpatches.ipynb #b622c37c
 HPatches.sample = _sample
 _sample.__name__, _sample.__qualname__ = 'sample', 'HPatches.sample'

@@ -15,8 +15,9 @@ from ..utils.conf import ConfigError
 from ..utils.image import list_images, load_image
 from .base_dataset import BaseDataset, SplitDataset
 from ..geometry.wrappers import Camera
+from fastcore.basics import patch
 
-# %% ../../nbs/23_datasets.image_folder.ipynb #926eb0bb
+# %% ../../nbs/23_datasets.image_folder.ipynb #6110ce70
 _DIST_KEYS = ('k1', 'k2', 'p1', 'p2')
 
 def _dist_entry(d:dict, name, path) -> list:
@@ -30,6 +31,7 @@ def _dist_entry(d:dict, name, path) -> list:
     if len(dist) not in (0, 2, 4): raise ConfigError(f"intrinsics '{path}': distortion of '{name}' must be [k1, k2] or [k1, k2, p1, p2] (k3 and higher are not supported), got {dist}")
     return [float(x) for x in dist]
 
+# %% ../../nbs/23_datasets.image_folder.ipynb #9fc5c9e2
 def _intrinsics_entry(v, name, path) -> list:
     "fx, fy, cx, cy[, k1, k2[, p1, p2]] from a list, a 3x3 K, or a mapping with these keys."
     dist = []
@@ -44,6 +46,7 @@ def _intrinsics_entry(v, name, path) -> list:
     if a.shape == (3, 3): return [float(a[0, 0]), float(a[1, 1]), float(a[0, 2]), float(a[1, 2])] + dist
     raise ConfigError(f"intrinsics '{path}': entry of '{name}' must be [fx, fy, cx, cy] (+ [k1, k2[, p1, p2]]) or a 3x3 K, got shape {a.shape}")
 
+# %% ../../nbs/23_datasets.image_folder.ipynb #08666dfb
 def read_intrinsics(path, # JSON {name: [fx, fy, cx, cy, ...] | 3x3 K | {fx, fy, cx, cy, dist}} or text lines `name fx fy cx cy [k1 k2 [p1 p2]]`
                    ) -> dict: # {name: [fx, fy, cx, cy] + distortion}
     "Read per-image intrinsics and distortion (pixels of the original images, OpenCV convention) from a JSON or text file."
@@ -83,7 +86,7 @@ def undistort_image(image:torch.Tensor, # (C, H, W) float image
     out = torch.nn.functional.grid_sample(image[None].double(), grid.reshape(1, h, w, 2), align_corners=False)
     return out[0].to(image.dtype), pinhole.to(camera.dtype)
 
-# %% ../../nbs/23_datasets.image_folder.ipynb #6aac6a27
+# %% ../../nbs/23_datasets.image_folder.ipynb #8d498dd3
 def _resize(arr:np.ndarray, size) -> np.ndarray:
     "Bilinear (antialiased) resize of an (H, W[, C]) uint8 or float32 image to `size` (w, h) with PIL."
     if arr.dtype == np.uint8: return np.asarray(Image.fromarray(arr).resize(size, Image.BILINEAR))
@@ -92,8 +95,10 @@ def _resize(arr:np.ndarray, size) -> np.ndarray:
                     for i in range(chans.shape[-1])], -1)
     return out[..., 0] if arr.ndim == 2 else out
 
+# %% ../../nbs/23_datasets.image_folder.ipynb #f3645577
 class ImageFolder(BaseDataset):
     "The images of a folder with their cameras, resized and cropped consistently."
+
     default_conf = {
         'image_dir': '???', # the folder (searched recursively)
         'intrinsics': None, # JSON or text file of per-image intrinsics (relative to image_dir unless absolute)
@@ -108,81 +113,111 @@ class ImageFolder(BaseDataset):
         'val_fraction': 0.0, # fraction of the images (the last ones, sorted) held out for validation
     }
 
-    def _init(self, conf):
-        owner = 'ImageFolder'
-        self.root = Path(conf.image_dir).expanduser()
-        self.paths = list_images(self.root, f'{owner}: image_dir')
-        self.names = [p.relative_to(self.root).as_posix() for p in self.paths]
-        if conf.resize_side not in ('long', 'short'): raise ConfigError(f"{owner}: resize_side must be 'long' or 'short', got '{conf.resize_side}'")
-        if conf.resize is not None and not (isinstance(conf.resize, int) or len(conf.resize) == 2):
-            raise ConfigError(f'{owner}: resize must be an int or [w, h], got {conf.resize}')
-        if conf.crop is not None and len(conf.crop) != 2: raise ConfigError(f'{owner}: crop must be [w, h], got {list(conf.crop)}')
-        if conf.intrinsics is not None and conf.K is not None: raise ConfigError(f'{owner}: give either intrinsics (a file) or K (one for all), not both')
-        self.intrinsics = {}
-        if conf.K is not None:
-            if len(conf.K) not in (4, 6, 8): raise ConfigError(f'{owner}: K must be [fx, fy, cx, cy] (+ [k1, k2[, p1, p2]]), got {list(conf.K)}')
-            self.intrinsics = {n: [float(x) for x in conf.K] for n in self.names}
-        elif conf.intrinsics is not None:
-            p = Path(conf.intrinsics).expanduser()
-            table = read_intrinsics(p if p.is_absolute() or p.exists() else self.root/p)
-            missing = []
-            for n in self.names:
-                k = table.get(n, table.get(Path(n).name))
-                if k is None: missing.append(n)
-                else: self.intrinsics[n] = k
-            if missing: raise ConfigError(f"{owner}: no intrinsics for {len(missing)} image(s) in '{conf.intrinsics}', e.g. {', '.join(missing[:3])}")
-        self.num_params = 6 if conf.undistort else max([len(k) + 2 for k in self.intrinsics.values()] + [6])   # one camera size for batching
-        if not 0 <= conf.val_fraction < 1: raise ConfigError(f'{owner}: val_fraction must be in [0, 1), got {conf.val_fraction}')
-        n_val = int(round(conf.val_fraction * len(self.names)))
-        if conf.val_fraction > 0 and not 0 < n_val < len(self.names):
-            raise ConfigError(f'{owner}: val_fraction {conf.val_fraction} of {len(self.names)} images leaves an empty split')
-        idx = list(range(len(self.names)))
-        self.split_items = {'train': idx[:len(idx) - n_val] if n_val else idx, 'val': idx[len(idx) - n_val:] if n_val else idx, 'test': idx}
+# %% ../../nbs/23_datasets.image_folder.ipynb #d40ed9e2
+def _check_conf(conf, owner='ImageFolder'):
+    "One-line `ConfigError`s for the values that the defaults' types cannot check."
+    if conf.resize_side not in ('long', 'short'): raise ConfigError(f"{owner}: resize_side must be 'long' or 'short', got '{conf.resize_side}'")
+    if conf.resize is not None and not (isinstance(conf.resize, int) or len(conf.resize) == 2):
+        raise ConfigError(f'{owner}: resize must be an int or [w, h], got {conf.resize}')
+    if conf.crop is not None and len(conf.crop) != 2: raise ConfigError(f'{owner}: crop must be [w, h], got {list(conf.crop)}')
+    if conf.intrinsics is not None and conf.K is not None: raise ConfigError(f'{owner}: give either intrinsics (a file) or K (one for all), not both')
+    if conf.K is not None and len(conf.K) not in (4, 6, 8): raise ConfigError(f'{owner}: K must be [fx, fy, cx, cy] (+ [k1, k2[, p1, p2]]), got {list(conf.K)}')
+    if not 0 <= conf.val_fraction < 1: raise ConfigError(f'{owner}: val_fraction must be in [0, 1), got {conf.val_fraction}')
 
-    def get_dataset(self, split:str) -> SplitDataset:
-        "The split's dataset (see above for which images)."
-        if split not in self.splits: raise ConfigError(f"ImageFolder: unknown split '{split}' (splits: {', '.join(self.splits)})")
-        items, random_crop = self.split_items[split], split == 'train' and self.conf.random_crop_train
-        ds = SplitDataset(lambda rng, i: self.load(items[i], rng if random_crop else None), len(items), split)
-        ds.seed = self.conf.seed
-        return ds
+# %% ../../nbs/23_datasets.image_folder.ipynb #0e37858b
+@patch
+def _read_intrinsics(self:ImageFolder, conf) -> dict:
+    "{name: intrinsics} of the images that have some: `K` for all, or the entries of the `intrinsics` file (by path or file name)."
+    if conf.K is not None: return {n: [float(x) for x in conf.K] for n in self.names}
+    if conf.intrinsics is None: return {}
+    p = Path(conf.intrinsics).expanduser()
+    table = read_intrinsics(p if p.is_absolute() or p.exists() else self.root/p)
+    found = {n: table.get(n, table.get(Path(n).name)) for n in self.names}
+    missing = [n for n, k in found.items() if k is None]
+    if missing: raise ConfigError(f"ImageFolder: no intrinsics for {len(missing)} image(s) in '{conf.intrinsics}', e.g. {', '.join(missing[:3])}")
+    return found
 
-    def camera(self, i:int, size) -> Camera:
-        "The camera of image `i` of original size (w, h), from the intrinsics or the guess (distortion zero-padded to the dataset's)."
-        w, h = size
-        k = self.intrinsics.get(self.names[i])
-        if k is None: f = self.conf.focal_factor * max(w, h); k = [f, f, (w - 1) / 2, (h - 1) / 2]
-        k = list(k) + [0.] * (getattr(self, 'num_params', 6) - 2 - len(k))
-        return Camera(torch.tensor([w, h, *k], dtype=torch.float64))
+# %% ../../nbs/23_datasets.image_folder.ipynb #f88b50e1
+@patch
+def _init(self:ImageFolder, conf):
+    _check_conf(conf)
+    self.root = Path(conf.image_dir).expanduser()
+    self.paths = list_images(self.root, 'ImageFolder: image_dir')
+    self.names = [p.relative_to(self.root).as_posix() for p in self.paths]
+    self.intrinsics = self._read_intrinsics(conf)
+    self.num_params = 6 if conf.undistort else max([len(k) + 2 for k in self.intrinsics.values()] + [6])   # one camera size for batching
+    n_val = int(round(conf.val_fraction * len(self.names)))
+    if conf.val_fraction > 0 and not 0 < n_val < len(self.names):
+        raise ConfigError(f'ImageFolder: val_fraction {conf.val_fraction} of {len(self.names)} images leaves an empty split')
+    idx = list(range(len(self.names)))
+    self.split_items = {'train': idx[:len(idx) - n_val] if n_val else idx, 'val': idx[len(idx) - n_val:] if n_val else idx, 'test': idx}
 
-    def load(self, i:int, rng:np.random.Generator|None=None) -> dict:
-        "Image `i` resized and cropped, with its camera; `rng` draws the crop position (centred if None)."
-        conf, name = self.conf, self.names[i]
-        try: img = load_image(self.paths[i], conf.grayscale, as_float=None)   # uint8, or float32 for 16-bit files
-        except ConfigError as e: raise ValueError(f"ImageFolder: {e}") from None
-        h, w = img.shape[:2]
-        cam = self.camera(i, (w, h))
-        if conf.undistort and cam.dist.numel():
-            chw = torch.from_numpy(img.astype(np.float32) / (255 if img.dtype == np.uint8 else 1))
-            chw, cam = undistort_image(chw[None] if chw.ndim == 2 else chw.permute(2, 0, 1), self.camera(i, (w, h)))
-            img = (chw[0] if conf.grayscale else chw.permute(1, 2, 0)).numpy()
-        elif conf.undistort: cam = Camera(cam._data[:6])
-        if conf.resize is not None:
-            if isinstance(conf.resize, int):
-                s = conf.resize / (max(w, h) if conf.resize_side == 'long' else min(w, h))
-                nw, nh = max(1, round(w * s)), max(1, round(h * s))
-            else: nw, nh = conf.resize
-            img = _resize(img, (nw, nh))
-            cam = cam.scale(torch.tensor([nw / w, nh / h], dtype=torch.float64))   # the exact scales, after rounding
-        if conf.crop is not None:
-            cw, ch = conf.crop
-            H, W = img.shape[:2]
-            if cw > W or ch > H: raise ValueError(f"ImageFolder: crop {cw}x{ch} is larger than image '{name}' ({W}x{H} after resizing)")
-            if rng is None: x0, y0 = (W - cw) // 2, (H - ch) // 2
-            else: x0, y0 = int(rng.integers(W - cw + 1)), int(rng.integers(H - ch + 1))
-            img = img[y0:y0 + ch, x0:x0 + cw]
-            cam = cam.crop(torch.tensor([x0, y0], dtype=torch.float64), torch.tensor([cw, ch], dtype=torch.float64))
-        arr = torch.from_numpy(np.asarray(img, dtype=np.float32) / 255 if img.dtype == np.uint8 else np.ascontiguousarray(img, np.float32))
-        image = arr[None] if arr.ndim == 2 else arr.permute(2, 0, 1)
-        return {'image': image.contiguous(), 'camera': cam.float(), 'name': name, 'idx': i,
-                'original_size': torch.tensor([w, h], dtype=torch.float32)}
+# %% ../../nbs/23_datasets.image_folder.ipynb #7b457efb
+@patch
+def get_dataset(self:ImageFolder, split:str) -> SplitDataset:
+    "The split's dataset (see above for which images)."
+    if split not in self.splits: raise ConfigError(f"ImageFolder: unknown split '{split}' (splits: {', '.join(self.splits)})")
+    items, random_crop = self.split_items[split], split == 'train' and self.conf.random_crop_train
+    ds = SplitDataset(lambda rng, i: self.load(items[i], rng if random_crop else None), len(items), split)
+    ds.seed = self.conf.seed
+    return ds
+
+# %% ../../nbs/23_datasets.image_folder.ipynb #6c958a0f
+@patch
+def camera(self:ImageFolder, i:int, size) -> Camera:
+    "The camera of image `i` of original size (w, h), from the intrinsics or the guess (distortion zero-padded to the dataset's)."
+    w, h = size
+    k = self.intrinsics.get(self.names[i])
+    if k is None: f = self.conf.focal_factor * max(w, h); k = [f, f, (w - 1) / 2, (h - 1) / 2]
+    k = list(k) + [0.] * (getattr(self, 'num_params', 6) - 2 - len(k))
+    return Camera(torch.tensor([w, h, *k], dtype=torch.float64))
+
+# %% ../../nbs/23_datasets.image_folder.ipynb #5d038741
+@patch
+def _load_raw(self:ImageFolder, i:int):
+    "Image `i` as loaded (uint8, or float32 for 16-bit files), and its camera; undistorted if the config says so."
+    conf = self.conf
+    try: img = load_image(self.paths[i], conf.grayscale, as_float=None)
+    except ConfigError as e: raise ValueError(f"ImageFolder: {e}") from None
+    h, w = img.shape[:2]
+    cam = self.camera(i, (w, h))
+    if conf.undistort and cam.dist.numel():
+        chw = torch.from_numpy(img.astype(np.float32) / (255 if img.dtype == np.uint8 else 1))
+        chw, cam = undistort_image(chw[None] if chw.ndim == 2 else chw.permute(2, 0, 1), cam)
+        img = (chw[0] if conf.grayscale else chw.permute(1, 2, 0)).numpy()
+    elif conf.undistort: cam = Camera(cam._data[:6])
+    return img, cam
+
+# %% ../../nbs/23_datasets.image_folder.ipynb #61db59eb
+@patch
+def _resize_crop(self:ImageFolder, img:np.ndarray, cam:Camera, name:str, rng=None):
+    "The image resized and cropped as the config says, and the camera that follows it."
+    conf, (h, w) = self.conf, img.shape[:2]
+    if conf.resize is not None:
+        if isinstance(conf.resize, int):
+            s = conf.resize / (max(w, h) if conf.resize_side == 'long' else min(w, h))
+            nw, nh = max(1, round(w * s)), max(1, round(h * s))
+        else: nw, nh = conf.resize
+        img = _resize(img, (nw, nh))
+        cam = cam.scale(torch.tensor([nw / w, nh / h], dtype=torch.float64))   # the exact scales, after rounding
+    if conf.crop is not None:
+        cw, ch = conf.crop
+        H, W = img.shape[:2]
+        if cw > W or ch > H: raise ValueError(f"ImageFolder: crop {cw}x{ch} is larger than image '{name}' ({W}x{H} after resizing)")
+        if rng is None: x0, y0 = (W - cw) // 2, (H - ch) // 2
+        else: x0, y0 = int(rng.integers(W - cw + 1)), int(rng.integers(H - ch + 1))
+        img = img[y0:y0 + ch, x0:x0 + cw]
+        cam = cam.crop(torch.tensor([x0, y0], dtype=torch.float64), torch.tensor([cw, ch], dtype=torch.float64))
+    return img, cam
+
+# %% ../../nbs/23_datasets.image_folder.ipynb #25bb8b78
+@patch
+def load(self:ImageFolder, i:int, rng:np.random.Generator|None=None) -> dict:
+    "Image `i` resized and cropped, with its camera; `rng` draws the crop position (centred if None)."
+    img, cam = self._load_raw(i)
+    h, w = img.shape[:2]
+    img, cam = self._resize_crop(img, cam, self.names[i], rng)
+    arr = torch.from_numpy(np.asarray(img, dtype=np.float32) / 255 if img.dtype == np.uint8 else np.ascontiguousarray(img, np.float32))
+    image = arr[None] if arr.ndim == 2 else arr.permute(2, 0, 1)
+    return {'image': image.contiguous(), 'camera': cam.float(), 'name': self.names[i], 'idx': i,
+            'original_size': torch.tensor([w, h], dtype=torch.float32)}

@@ -21,7 +21,7 @@ from ..utils.tensor import collate
 from .protocols import get_protocol, cumulative_curve, error_auc
 from .pipeline import _exp_dir, build_evaluation, predict_batch, read_table
 
-# %% ../../nbs/62_eval.compare.ipynb #a5b86333
+# %% ../../nbs/62_eval.compare.ipynb #10f56b14
 class Evaluation(NamedTuple):
     "An evaluation read back from EXPERIMENT/eval/NAME."
     experiment: str
@@ -31,11 +31,13 @@ class Evaluation(NamedTuple):
     summary: dict
     table: dict
 
+# %% ../../nbs/62_eval.compare.ipynb #9fced6bf
 def list_evaluations(experiment:str|Path) -> list[str]: # experiment name or folder
     "Names of the finished evaluations (with a results.json) of an experiment."
     d = _exp_dir(experiment)/'eval'
     return sorted(str(p.parent.relative_to(d)) for p in d.rglob('results.json')) if d.is_dir() else []
 
+# %% ../../nbs/62_eval.compare.ipynb #6e21ef2b
 def load_evaluation(experiment:str|Path, # experiment name or folder
                     name:str|None=None) -> Evaluation: # evaluation name; optional when there is only one
     "Config, summary and per-sample table of an evaluation."
@@ -48,12 +50,13 @@ def load_evaluation(experiment:str|Path, # experiment name or folder
     conf = OmegaConf.to_container(OmegaConf.load(d/'eval.yaml'))
     return Evaluation(str(experiment), name, d, conf, json.loads((d/'results.json').read_text()), read_table(d/'metrics.csv'))
 
-# %% ../../nbs/62_eval.compare.ipynb #ca0f9ee5
+# %% ../../nbs/62_eval.compare.ipynb #f3112fd5
 def _as_evaluation(e) -> Evaluation:
     if isinstance(e, Evaluation): return e
     if isinstance(e, (tuple, list)): return load_evaluation(*e)
     return load_evaluation(e)
 
+# %% ../../nbs/62_eval.compare.ipynb #f247d70a
 def compare_evaluations(evals:list, # Evaluations, experiment names or (experiment, name) pairs
                         keys:str|None=None, # regexp selecting summary keys, default all
                        ) -> Table:
@@ -66,12 +69,13 @@ def compare_evaluations(evals:list, # Evaluations, experiment names or (experime
         rows.append(row)
     return Table(rows)
 
-# %% ../../nbs/62_eval.compare.ipynb #5b85a973
+# %% ../../nbs/62_eval.compare.ipynb #b7123838
 def _error_key(e:Evaluation, key:str|None) -> str:
     key = key or get_protocol(e.conf['protocol']).error_key
     if key not in e.table: raise ConfigError(f"Evaluation '{e.experiment}/{e.name}' has no column '{key}' (columns: {', '.join(e.table)})")
     return key
 
+# %% ../../nbs/62_eval.compare.ipynb #b94955b3
 def plot_cumulative_errors(evals:list, # Evaluations, experiment names or (experiment, name) pairs
                            key:str|None=None, # column of the per-sample table, default the protocol's error
                            max_error:float|None=None, # end of the x axis, default the largest threshold
@@ -90,7 +94,7 @@ def plot_cumulative_errors(evals:list, # Evaluations, experiment names or (exper
     ax.grid(alpha=0.3); ax.legend(fontsize=8, loc='upper left')
     return fig
 
-# %% ../../nbs/62_eval.compare.ipynb #b3a1f1f2
+# %% ../../nbs/62_eval.compare.ipynb #328c2920
 def worst_samples(evaluation, # an Evaluation, an experiment name or an (experiment, name) pair
                   k:int=4, key:str|None=None) -> list[tuple[int, float]]: # number of samples; column, default the protocol's error
     "(index, error) of the k samples with the largest errors, worst first (failures first)."
@@ -99,6 +103,7 @@ def worst_samples(evaluation, # an Evaluation, an experiment name or an (experim
     order = np.argsort(-err, kind='stable')[:k]
     return [(int(e.table['index'][i]), float(err[i])) for i in order]
 
+# %% ../../nbs/62_eval.compare.ipynb #437584e3
 def _model_state(e:Evaluation):
     ck = e.conf.get('checkpoint')
     if not ck: return None
@@ -108,6 +113,7 @@ def _model_state(e:Evaluation):
         raise ConfigError(f"{path} changed since evaluation '{e.name}' (step {state.get('step')}, evaluated at step {ck['step']}): evaluate again")
     return state['model']
 
+# %% ../../nbs/62_eval.compare.ipynb #6aac376a
 def show_worst(evaluation, # an Evaluation, an experiment name or an (experiment, name) pair
                k:int=3, key:str|None=None, device=None) -> list: # samples; column, default the protocol's error
     "Figures of the model's `visualize` on the k worst samples of an evaluation, worst first."

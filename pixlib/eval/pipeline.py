@@ -14,29 +14,32 @@ import numpy as np
 import torch
 from omegaconf import OmegaConf, DictConfig
 from tqdm import tqdm
-from ..utils.conf import ConfigError, load_conf, parse_overrides, merge_confs
+from ..utils.conf import CLIParser, ConfigError, load_conf, parse_overrides, merge_confs
 from ..utils.experiments import check_code_free, experiment_dir, find_checkpoint, load_checkpoint, save_checkpoint
 from ..utils.tensor import batch_to_device
 from ..datasets.base_dataset import get_dataset
 from ..models.base_model import get_model
 from .protocols import Protocol, model_protocol
 
-# %% ../../nbs/61_eval.pipeline.ipynb #659260bf
+# %% ../../nbs/61_eval.pipeline.ipynb #c95eca15
 def _container(c) -> dict:
     return OmegaConf.to_container(c, resolve=True) if isinstance(c, DictConfig) else dict(c or {})
 
 def _load(c) -> DictConfig:
     return load_conf(c) if isinstance(c, (str, Path)) else OmegaConf.create(_container(c))
 
+# %% ../../nbs/61_eval.pipeline.ipynb #79217420
 def _data_conf(data) -> dict:
     "A data config from a path, a shipped config name or a dict; a run config gives its `data` section."
     c = _load(data)
     return _container(c.data if isinstance(c.get('data'), DictConfig) else c)
 
+# %% ../../nbs/61_eval.pipeline.ipynb #f60eef37
 def _exp_dir(experiment) -> Path:
     "The folder of an experiment name (checked) or path."
     return Path(experiment) if isinstance(experiment, Path) or Path(str(experiment)).is_absolute() else experiment_dir(str(experiment))
 
+# %% ../../nbs/61_eval.pipeline.ipynb #85039d53
 def _checkpoint(experiment, checkpoint) -> tuple[dict, dict]:
     d = _exp_dir(experiment)
     path = find_checkpoint(experiment, checkpoint)
@@ -74,11 +77,12 @@ def eval_config(experiment:str|Path, # experiment name (or folder); with `conf`,
         if not cfg[k].get('name'): raise ConfigError(f'{k}.name is missing: the {k} to evaluate')
     return {'experiment': str(experiment), 'checkpoint': info, 'split': split, **cfg}, state
 
-# %% ../../nbs/61_eval.pipeline.ipynb #274f9f07
+# %% ../../nbs/61_eval.pipeline.ipynb #a98ee71a
 def eval_device(device=None) -> torch.device: # a device, a name such as 'cuda:1', or None: the GPU if there is one
     "The device of an evaluation: the one asked for, else the GPU if there is one, else the CPU."
     return torch.device(device) if device is not None else torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
+# %% ../../nbs/61_eval.pipeline.ipynb #7a87ee9a
 def build_evaluation(cfg:dict, # an evaluation config from `eval_config`
                      state:dict|None=None, # the model weights
                      device=None) -> tuple: # loader, model, protocol
@@ -93,7 +97,7 @@ def build_evaluation(cfg:dict, # an evaluation config from `eval_config`
     protocol = model_protocol(model, cfg['protocol'])
     return loader, model.eval().to(eval_device(device)), protocol
 
-# %% ../../nbs/61_eval.pipeline.ipynb #b5aecc5d
+# %% ../../nbs/61_eval.pipeline.ipynb #a8d85702
 def _batch_file(d:Path, i:int) -> Path: return d/'predictions'/f'batch_{i:06d}.pt'
 
 def cached_batches(d:Path) -> int: # an evaluation folder
@@ -102,6 +106,7 @@ def cached_batches(d:Path) -> int: # an evaluation folder
     while _batch_file(d, n).is_file(): n += 1
     return n
 
+# %% ../../nbs/61_eval.pipeline.ipynb #79a23716
 @torch.no_grad()
 def predict_batch(model, protocol:Protocol, data:dict, # the model, its protocol and a batch
                   indices:list[int], device=None) -> dict: # indices of the samples in the split
@@ -114,11 +119,12 @@ def predict_batch(model, protocol:Protocol, data:dict, # the model, its protocol
     metrics = {k: v.detach().float().cpu() for k, v in metrics.items() if isinstance(v, torch.Tensor) and v.shape == (n,)}
     return {'index': torch.as_tensor(indices), 'cache': protocol.cache(pred, data), 'metrics': metrics}
 
-# %% ../../nbs/61_eval.pipeline.ipynb #2e33edfe
+# %% ../../nbs/61_eval.pipeline.ipynb #a872e488
 def _cat(parts:list):
     if isinstance(parts[0], dict): return {k: _cat([p[k] for p in parts]) for k in parts[0]}
     return torch.cat(parts)
 
+# %% ../../nbs/61_eval.pipeline.ipynb #5d007377
 def load_predictions(d:Path, # an evaluation folder
                      n:int|None=None) -> dict: # number of batches, default all the cached ones
     "The cached predictions of an evaluation, batches concatenated: {'index', 'cache': {...}, 'metrics': {...}}."
@@ -130,7 +136,7 @@ def load_predictions(d:Path, # an evaluation folder
         except Exception as e: raise ConfigError(f"Corrupt cached predictions '{_batch_file(d, i)}' ({type(e).__name__}): delete it or use --overwrite") from None
     return _cat(parts)
 
-# %% ../../nbs/61_eval.pipeline.ipynb #d930b066
+# %% ../../nbs/61_eval.pipeline.ipynb #264fe6de
 def score(cached:dict, protocol:Protocol) -> tuple[dict, dict]: # cached predictions and the protocol
     "The per-sample table {column: (N,) array} and the summary of cached predictions."
     errors = protocol.errors(cached['cache'])
@@ -139,10 +145,12 @@ def score(cached:dict, protocol:Protocol) -> tuple[dict, dict]: # cached predict
     summary.update({f'mean/{k}': float(v.double().mean()) for k, v in cached['metrics'].items()})
     return table, summary
 
+# %% ../../nbs/61_eval.pipeline.ipynb #3e2bf966
 def _atomic_write(path:Path, text:str):
     tmp = path.with_name(f'.{path.name}.tmp{os.getpid()}')
     tmp.write_text(text, encoding='utf-8'); os.replace(tmp, path)
 
+# %% ../../nbs/61_eval.pipeline.ipynb #bb930aa2
 def write_table(path:Path, table:dict): # file, and {column: (N,) array}
     "Write a per-sample table as CSV (header row, one row per sample, floats exact)."
     cols = list(table)
@@ -150,12 +158,13 @@ def write_table(path:Path, table:dict): # file, and {column: (N,) array}
     rows = zip(*(table[c] for c in cols))
     _atomic_write(Path(path), '\n'.join([','.join(cols), *(','.join(fmt(v) for v in r) for r in rows)]) + '\n')
 
+# %% ../../nbs/61_eval.pipeline.ipynb #f8697004
 def read_table(path:Path) -> dict: # a CSV written by `write_table`
     "Read a per-sample table: {column: (N,) array} (int64 for `index`, float64 otherwise)."
     a = np.genfromtxt(path, delimiter=',', names=True, dtype=None, deletechars='', ndmin=1)
     return {k: a[k].astype(np.int64 if k == 'index' else np.float64) for k in a.dtype.names}
 
-# %% ../../nbs/61_eval.pipeline.ipynb #62e9b7f2
+# %% ../../nbs/61_eval.pipeline.ipynb #3e9436e4
 class EvalResult(NamedTuple):
     "Where an evaluation lives, its summary and per-sample table, and how many batches ran or came from the cache."
     path: Path
@@ -164,20 +173,23 @@ class EvalResult(NamedTuple):
     ran: int
     cached: int
 
+# %% ../../nbs/61_eval.pipeline.ipynb #1046bdcd
 def _cache_key(cfg:dict) -> dict:
     "The part of an evaluation config that determines its predictions: all but the protocol's thresholds."
     return {**cfg, 'protocol': {k: v for k, v in cfg['protocol'].items() if k != 'thresholds'}}
 
+# %% ../../nbs/61_eval.pipeline.ipynb #a2aa8dce
 def _differences(a, b, prefix='') -> list[str]:
     if isinstance(a, dict) and isinstance(b, dict):
         return [d for k in dict.fromkeys([*a, *b]) for d in _differences(a.get(k, '<missing>'), b.get(k, '<missing>'), f'{prefix}{k}.')]
     return [] if a == b else [prefix[:-1]]
 
+# %% ../../nbs/61_eval.pipeline.ipynb #11b9c305
 def _default_name(cfg:dict, checkpoint) -> str:
     name = f"{Path(str(cfg['data']['name'])).stem.split(':')[-1]}-{cfg['split']}"
     return name if checkpoint in (None, 'best') else f'{name}-{Path(str(checkpoint)).stem}'
 
-# %% ../../nbs/61_eval.pipeline.ipynb #5c49a074
+# %% ../../nbs/61_eval.pipeline.ipynb #2eecd9e1
 def _first_batch(model, protocol, data, indices, cfg, device):
     "The predictions of the first batch to run; what the data lacks for the model or the protocol is a ConfigError."
     try: return predict_batch(model, protocol, data, indices, device)
@@ -186,6 +198,7 @@ def _first_batch(model, protocol, data, indices, cfg, device):
         raise ConfigError(f"data '{cfg['data']['name']}' (split {cfg['split']}) does not give what {type(model).__name__} and the "
                           f"{protocol.conf.name} protocol need: {msg}") from None
 
+# %% ../../nbs/61_eval.pipeline.ipynb #52afa1a6
 def _run_batches(model, protocol, loader, d:Path, cfg:dict, start:int, device, progress:bool) -> int:
     "Predict the batches from `start` on, saving each; write eval.yaml before the first save. Returns the batches run."
     loader.set_epoch(0, start)
@@ -241,13 +254,9 @@ def evaluate_experiment(experiment:str|Path, # experiment name (or folder); with
     if verbose: print(f'{ran} batches run, {n - ran} from the cache; results in {d}:\n  ' + ', '.join(f'{k} {v:.4g}' for k, v in summary.items()))
     return EvalResult(d, summary, table, ran, n - ran)
 
-# %% ../../nbs/61_eval.pipeline.ipynb #dbf5ae1f
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        sys.stderr.write(f'{self.prog}: error: {message} (see {self.prog} --help)\n'); sys.exit(2)
-
+# %% ../../nbs/61_eval.pipeline.ipynb #5bfc3cee
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog='pixlib_eval', formatter_class=argparse.RawDescriptionHelpFormatter,
+    p = CLIParser(prog='pixlib_eval', formatter_class=argparse.RawDescriptionHelpFormatter,
         description='Evaluate a trained experiment (or a model given by a config) with its protocol. Results go to '
                     '$PIXLIB_TRAINING_PATH/EXPERIMENT/eval/NAME: eval.yaml, predictions/ (cache), metrics.csv, results.json.',
         epilog='examples:\n'
@@ -269,12 +278,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument('dotlist', nargs='*', metavar='key=value', help='overrides of the data, model and protocol sections, e.g. data.batch_size=8')
     return p
 
-# %% ../../nbs/61_eval.pipeline.ipynb #f903dfe4
+# %% ../../nbs/61_eval.pipeline.ipynb #8c780dcf
 class _Terminated(KeyboardInterrupt):
     "SIGTERM, stopping an evaluation as Ctrl+C does."
 
 def _sigterm(signum, frame): raise _Terminated
 
+# %% ../../nbs/61_eval.pipeline.ipynb #a4cf3e9c
 def main(argv:list[str]|None=None):
     "Entry point of `pixlib_eval` and `python -m pixlib.eval.pipeline`."
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -290,4 +300,5 @@ def main(argv:list[str]|None=None):
         sys.exit(143 if isinstance(e, _Terminated) else 130)
     finally: signal.signal(signal.SIGTERM, old)
 
+# %% ../../nbs/61_eval.pipeline.ipynb #c3740aab
 if __name__ == '__main__' and '__file__' in globals(): main()

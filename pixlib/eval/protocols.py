@@ -15,24 +15,28 @@ from ..utils.conf import Configurable, ConfigError, get_class
 from ..geometry.wrappers import Pose
 from ..geometry.epipolar import relative_pose_error, pose_auc, pose_recall
 from ..geometry.homography import homography_corner_error, sample_homography
+from fastcore.basics import patch
 
-# %% ../../nbs/60_eval.protocols.ipynb #972da87f
+# %% ../../nbs/60_eval.protocols.ipynb #35b40dfd
 def _as_errors(errors) -> np.ndarray:
     "Errors as a flat float64 array; nan (a failure) becomes inf."
     e = errors.detach().cpu().numpy() if isinstance(errors, torch.Tensor) else errors
     e = np.asarray(e, dtype=np.float64).reshape(-1)
     return np.where(np.isnan(e), np.inf, e)
 
+# %% ../../nbs/60_eval.protocols.ipynb #83dec8c4
 def error_auc(errors, # per-sample errors (N,), numpy, torch or a list; nan or inf: a failure
               thresholds, # thresholds (T,) > 0, in the unit of the errors
              ) -> np.ndarray: # (T,) in [0, 1]; zeros when there is no error
     "Area under the cumulative error curve up to each threshold, normalised by the threshold (SuperGlue/LightGlue AUC)."
     return pose_auc(_as_errors(errors), thresholds)
 
+# %% ../../nbs/60_eval.protocols.ipynb #fba2bec1
 def error_recall(errors, thresholds) -> np.ndarray: # (T,): fraction of the errors <= each threshold
     "Fraction of the errors at or below each threshold (zeros when there is no error)."
     return pose_recall(_as_errors(errors), thresholds)
 
+# %% ../../nbs/60_eval.protocols.ipynb #376ea418
 def median_error(errors) -> float:
     "Median of the errors, failures counted as infinite; nan when there is no error."
     e = _as_errors(errors)
@@ -49,7 +53,7 @@ def cumulative_curve(errors, # per-sample errors (N,), nan or inf: a failure
     if max_error is not None: x, y = np.r_[x, max_error], np.r_[y, y[-1]]
     return x, y
 
-# %% ../../nbs/60_eval.protocols.ipynb #51709ae1
+# %% ../../nbs/60_eval.protocols.ipynb #5a8bad7d
 def _get(d:dict, key:str, what:str):
     "Value of a dotted key in nested dicts; a KeyError names the key."
     v = d
@@ -59,30 +63,40 @@ def _get(d:dict, key:str, what:str):
         v = v[k]
     return v
 
+# %% ../../nbs/60_eval.protocols.ipynb #a5f38587
 def _tensor(x) -> torch.Tensor:
     "The tensor of a tensor or of a tensor wrapper (Pose, Camera), detached on the CPU."
     x = getattr(x, '_data', x)
     return torch.as_tensor(x).detach().cpu()
 
+# %% ../../nbs/60_eval.protocols.ipynb #b3fb768a
 class Protocol(Configurable):
     "Base of evaluation protocols: what to cache from a batch, per-sample errors from the cache, and their summary."
+
     _conf_owner = 'protocol'
+
     default_conf = {'name': None, 'thresholds': []}
+
     error_key = None   # the main per-sample error: AUC, recalls, curves and worst samples
+
     unit = ''          # unit of the thresholds in the summary keys, e.g. 'deg' or 'px'
 
     def __init__(self, conf=None): # dict or DictConfig merged over `default_conf`
         self.conf = self.build_conf(conf)
 
-    def cache(self, pred:dict, data:dict) -> dict:
-        "Per-sample CPU tensors (B, ...) needed to compute the errors of a batch (override)."
-        raise NotImplementedError(f'{type(self).__name__} must implement cache(pred, data)')
+# %% ../../nbs/60_eval.protocols.ipynb #d51a327c
+@patch
+def cache(self:Protocol, pred:dict, data:dict) -> dict:
+    "Per-sample CPU tensors (B, ...) needed to compute the errors of a batch (override)."
+    raise NotImplementedError(f'{type(self).__name__} must implement cache(pred, data)')
 
-    def errors(self, cached:dict) -> dict:
-        "Per-sample errors {name: (N,) float64 array} from cached tensors (override)."
-        raise NotImplementedError(f'{type(self).__name__} must implement errors(cached)')
+# %% ../../nbs/60_eval.protocols.ipynb #44a3eb91
+@patch
+def errors(self:Protocol, cached:dict) -> dict:
+    "Per-sample errors {name: (N,) float64 array} from cached tensors (override)."
+    raise NotImplementedError(f'{type(self).__name__} must implement errors(cached)')
 
-# %% ../../nbs/60_eval.protocols.ipynb #d1778ad7
+# %% ../../nbs/60_eval.protocols.ipynb #463b8faa
 def _summarize(self, errors:dict) -> dict: # per-sample errors, as `errors` returns them
     "Number of samples, AUC and recall of `error_key` at the thresholds, and the median of every error."
     e, ths = errors[self.error_key], [float(t) for t in self.conf.thresholds]
@@ -91,53 +105,67 @@ def _summarize(self, errors:dict) -> dict: # per-sample errors, as `errors` retu
     out.update({f'recall@{t:g}{self.unit}': float(r) for t, r in zip(ths, error_recall(e, ths))})
     out.update({f'median/{k}': median_error(v) for k, v in errors.items()})
     return out
+
+# %% ../../nbs/60_eval.protocols.ipynb #a7815dd9
 Protocol.summarize = _summarize
 
-# %% ../../nbs/60_eval.protocols.ipynb #d5fe3435
+# %% ../../nbs/60_eval.protocols.ipynb #13d60f5a
 class RelativePoseProtocol(Protocol):
     "Rotation and translation-direction errors (deg) of a relative pose, their maximum and its AUC at 5/10/20 deg."
+
     default_conf = {'name': 'relative_pose', 'thresholds': [5., 10., 20.],
                     'pred_key': 'T_opt',     # the estimated Pose from view 0 to view 1 in the predictions
                     'gt_key': 'T_0to1',      # the ground-truth Pose in the data
                     'sign_agnostic': False}  # t and -t are the same direction
+
     error_key, unit = 'pose_error', 'deg'
 
-    def cache(self, pred:dict, data:dict) -> dict:
-        "The estimated and ground-truth poses of a batch as (B, 12) tensors."
-        return {'T_est': _tensor(_get(pred, self.conf.pred_key, 'prediction')),
-                'T_gt': _tensor(_get(data, self.conf.gt_key, 'data'))}
+# %% ../../nbs/60_eval.protocols.ipynb #144b45f0
+@patch
+def cache(self:RelativePoseProtocol, pred:dict, data:dict) -> dict:
+    "The estimated and ground-truth poses of a batch as (B, 12) tensors."
+    return {'T_est': _tensor(_get(pred, self.conf.pred_key, 'prediction')),
+            'T_gt': _tensor(_get(data, self.conf.gt_key, 'data'))}
 
-    def errors(self, cached:dict) -> dict:
-        "Rotation error, translation direction error and their maximum (pose error), in degrees."
-        dR, dt = relative_pose_error(Pose(cached['T_est'].double()), Pose(cached['T_gt'].double()), sign_agnostic=self.conf.sign_agnostic)
-        dR, dt = dR.numpy(), dt.numpy()
-        return {'R_error': dR, 't_error': dt, 'pose_error': np.maximum(dR, dt)}
+# %% ../../nbs/60_eval.protocols.ipynb #b024841a
+@patch
+def errors(self:RelativePoseProtocol, cached:dict) -> dict:
+    "Rotation error, translation direction error and their maximum (pose error), in degrees."
+    dR, dt = relative_pose_error(Pose(cached['T_est'].double()), Pose(cached['T_gt'].double()), sign_agnostic=self.conf.sign_agnostic)
+    dR, dt = dR.numpy(), dt.numpy()
+    return {'R_error': dR, 't_error': dt, 'pose_error': np.maximum(dR, dt)}
 
-# %% ../../nbs/60_eval.protocols.ipynb #f87d2a93
+# %% ../../nbs/60_eval.protocols.ipynb #4dd6742c
 class HomographyProtocol(Protocol):
     "Mean corner error (px) of a homography from view 0 to view 1 and its AUC at 1/3/5 px (HPatches)."
+
     default_conf = {'name': 'homography', 'thresholds': [1., 3., 5.],
                     'pred_key': 'H_0to1',        # the estimated homography (B, 3, 3) in the predictions
                     'gt_key': 'H_0to1',          # the ground truth in the data
                     'image_key': 'view0.image'}  # images (B, C, H, W) of view 0, for the corners
+
     error_key, unit = 'H_error', 'px'
 
-    def cache(self, pred:dict, data:dict) -> dict:
-        "Estimated and ground-truth homographies (B, 3, 3) and the size (w, h) of image 0 (B, 2)."
-        H, H_gt = _tensor(_get(pred, self.conf.pred_key, 'prediction')), _tensor(_get(data, self.conf.gt_key, 'data'))
-        img = _get(data, self.conf.image_key, 'data')
-        size = torch.tensor([img.shape[-1], img.shape[-2]]).expand(len(H), 2).clone()
-        return {'H_est': H, 'H_gt': H_gt, 'image_size': size}
+# %% ../../nbs/60_eval.protocols.ipynb #6970a57e
+@patch
+def cache(self:HomographyProtocol, pred:dict, data:dict) -> dict:
+    "Estimated and ground-truth homographies (B, 3, 3) and the size (w, h) of image 0 (B, 2)."
+    H, H_gt = _tensor(_get(pred, self.conf.pred_key, 'prediction')), _tensor(_get(data, self.conf.gt_key, 'data'))
+    img = _get(data, self.conf.image_key, 'data')
+    size = torch.tensor([img.shape[-1], img.shape[-2]]).expand(len(H), 2).clone()
+    return {'H_est': H, 'H_gt': H_gt, 'image_size': size}
 
-    def errors(self, cached:dict) -> dict:
-        "Mean corner error of each sample, in pixels, with the image size of that sample."
-        size, err = cached['image_size'], torch.empty(len(cached['H_est']), dtype=torch.float64)
-        for wh in size.unique(dim=0):
-            m = (size == wh).all(-1)
-            err[m] = homography_corner_error(cached['H_est'][m].double(), cached['H_gt'][m].double(), tuple(wh.tolist()))
-        return {'H_error': err.numpy()}
+# %% ../../nbs/60_eval.protocols.ipynb #183432a6
+@patch
+def errors(self:HomographyProtocol, cached:dict) -> dict:
+    "Mean corner error of each sample, in pixels, with the image size of that sample."
+    size, err = cached['image_size'], torch.empty(len(cached['H_est']), dtype=torch.float64)
+    for wh in size.unique(dim=0):
+        m = (size == wh).all(-1)
+        err[m] = homography_corner_error(cached['H_est'][m].double(), cached['H_gt'][m].double(), tuple(wh.tolist()))
+    return {'H_error': err.numpy()}
 
-# %% ../../nbs/60_eval.protocols.ipynb #ad0fcc78
+# %% ../../nbs/60_eval.protocols.ipynb #de7d7860
 protocols = {'relative_pose': RelativePoseProtocol, 'homography': HomographyProtocol}
 
 def get_protocol(conf) -> Protocol: # a name, or a dict/DictConfig with `name` and options
@@ -150,6 +178,7 @@ def get_protocol(conf) -> Protocol: # a name, or a dict/DictConfig with `name` a
     cls = get_class(name, Protocol, 'pixlib.eval')
     return cls({**conf, 'name': cls.default_conf.get('name') or name})
 
+# %% ../../nbs/60_eval.protocols.ipynb #a4576d5c
 def model_protocol(model, # a model (instance or class)
                    conf=None, # the protocol section of the evaluation config: a name or a dict, merged over the model's
                   ) -> Protocol:

@@ -10,9 +10,10 @@ from .wrappers import Pose, Camera
 # %% auto #0
 __all__ = ['sample_depth', 'reproject', 'depth_consistency', 'warp_points_depth']
 
-# %% ../../nbs/17_geometry.depth.ipynb #2cd9f91e
+# %% ../../nbs/17_geometry.depth.ipynb #73ce7a0e
 def _valid_depth(d): return torch.isfinite(d) & (d > 0)
 
+# %% ../../nbs/17_geometry.depth.ipynb #fe823b57
 def sample_depth(depth,           # depth maps (..., h, w); not finite or <= 0 means unknown
                  pts,             # pixel coordinates (..., N, 2)
                  mode='nearest',  # 'nearest' pixel, or 'bilinear' (valid only if the 4 neighbours are known)
@@ -39,7 +40,7 @@ def sample_depth(depth,           # depth maps (..., h, w); not finite or <= 0 m
     d = (taps[0] * (1 - fx) + taps[1] * fx) * (1 - fy) + (taps[2] * (1 - fx) + taps[3] * fx) * fy
     return d, known
 
-# %% ../../nbs/17_geometry.depth.ipynb #fdcacc0a
+# %% ../../nbs/17_geometry.depth.ipynb #d1e1cb24
 def reproject(p0,       # pixels (..., N, 2) of view 0
               depth0,   # their depths (..., N) in camera 0
               cam0:Camera,  # cameras of view 0, batch shape (...)
@@ -53,6 +54,7 @@ def reproject(p0,       # pixels (..., N, 2) of view 0
     p1, valid1 = cam1.world2image(X1)
     return p1, X1[..., 2], known & valid0 & valid1
 
+# %% ../../nbs/17_geometry.depth.ipynb #0235c1dd
 def depth_consistency(p1,        # reprojected pixels (..., N, 2) in view 1
                       d1,        # their reprojected depths (..., N) in camera 1
                       depth1,    # depth maps (..., h, w) of view 1

@@ -13,18 +13,20 @@ from .wrappers import Pose, Camera
 __all__ = ['essential_matrix', 'fundamental_matrix', 'sym_epipolar_distance', 'sampson_distance', 'relative_pose_error',
            'pose_recall', 'pose_auc']
 
-# %% ../../nbs/15_geometry.epipolar.ipynb #b684f6f5
+# %% ../../nbs/15_geometry.epipolar.ipynb #dd728bd2
 def essential_matrix(T_0to1:Pose,  # relative poses from camera 0 to camera 1, batch shape (...)
                     ) -> torch.Tensor:  # (..., 3, 3)
     "Essential matrices `E = [t]x R` of relative poses: `x1^T E x0 = 0` for normalized points."
     return skew_symmetric(T_0to1.t) @ T_0to1.R
 
+# %% ../../nbs/15_geometry.epipolar.ipynb #d7fa8833
 def _K_inv(cam:Camera):
     "Inverse calibration matrices (..., 3, 3), in closed form."
     (fx, fy), (cx, cy) = cam.f.unbind(-1), cam.c.unbind(-1)
     z, o = torch.zeros_like(fx), torch.ones_like(fx)
     return torch.stack([1 / fx, z, -cx / fx, z, 1 / fy, -cy / fy, z, z, o], -1).unflatten(-1, (3, 3))
 
+# %% ../../nbs/15_geometry.epipolar.ipynb #3cd30cfc
 def fundamental_matrix(T_0to1:Pose,  # relative poses from camera 0 to camera 1, batch shape (...)
                        cam0:Camera,  # cameras of view 0 (their distortion is ignored)
                        cam1:Camera,  # cameras of view 1 (their distortion is ignored)
@@ -32,7 +34,7 @@ def fundamental_matrix(T_0to1:Pose,  # relative poses from camera 0 to camera 1,
     "Fundamental matrices `F = K1^-T [t]x R K0^-1`: `p1^T F p0 = 0` for (undistorted) pixels."
     return _K_inv(cam1).transpose(-1, -2) @ essential_matrix(T_0to1) @ _K_inv(cam0)
 
-# %% ../../nbs/15_geometry.epipolar.ipynb #4b6386fc
+# %% ../../nbs/15_geometry.epipolar.ipynb #cd04905e
 def _epipolar_terms(p0, p1, M, eps):
     "x1^T M x0, and the squared norms of the line normals of l1 = M x0 and l0 = M^T x1."
     x0, x1 = to_homogeneous(p0), to_homogeneous(p1)
@@ -41,6 +43,7 @@ def _epipolar_terms(p0, p1, M, eps):
     num = (x1 * l1).sum(-1)
     return num, (l1[..., :2] ** 2).sum(-1).clamp(min=eps), (l0[..., :2] ** 2).sum(-1).clamp(min=eps)
 
+# %% ../../nbs/15_geometry.epipolar.ipynb #76d2bfe7
 def sym_epipolar_distance(p0,             # points (..., N, 2) in image 0 (pixels with F, normalized with E)
                           p1,             # corresponding points (..., N, 2) in image 1
                           M,              # fundamental or essential matrices (..., 3, 3)
@@ -52,6 +55,7 @@ def sym_epipolar_distance(p0,             # points (..., N, 2) in image 0 (pixel
     if squared: return num ** 2 * (1 / n1 + 1 / n0)
     return num.abs() * (n1.rsqrt() + n0.rsqrt()) / 2
 
+# %% ../../nbs/15_geometry.epipolar.ipynb #d3e75c55
 def sampson_distance(p0,             # points (..., N, 2) in image 0 (pixels with F, normalized with E)
                      p1,             # corresponding points (..., N, 2) in image 1
                      M,              # fundamental or essential matrices (..., 3, 3)
@@ -63,11 +67,12 @@ def sampson_distance(p0,             # points (..., N, 2) in image 0 (pixels wit
     if squared: return num ** 2 / (n1 + n0)
     return num.abs() * (n1 + n0).rsqrt()
 
-# %% ../../nbs/15_geometry.epipolar.ipynb #203b7e52
+# %% ../../nbs/15_geometry.epipolar.ipynb #2a44d037
 def _angle_between(a, b):
     "Angle in degrees between vectors (..., 3), robust near 0 and 180 degrees (atan2 of |a x b| and a.b)."
     return torch.rad2deg(torch.atan2(torch.linalg.cross(a, b).norm(dim=-1), (a * b).sum(-1)))
 
+# %% ../../nbs/15_geometry.epipolar.ipynb #2cb42243
 def relative_pose_error(T_est:Pose,          # estimated relative poses, batch shape broadcasting with T_gt's
                         T_gt:Pose,           # ground-truth relative poses
                         sign_agnostic=False, # count t and -t as the same direction (poses from an essential matrix)
@@ -82,12 +87,13 @@ def relative_pose_error(T_est:Pose,          # estimated relative poses, batch s
     err_t = torch.where(t_gt.norm(dim=-1) <= eps, torch.zeros_like(err_t), err_t)
     return err_R, err_t
 
-# %% ../../nbs/15_geometry.epipolar.ipynb #7c4f592d
+# %% ../../nbs/15_geometry.epipolar.ipynb #d4b90b20
 def _errors_np(errors):
     e = errors.detach().cpu().numpy() if isinstance(errors, torch.Tensor) else np.asarray(errors)
     e = e.astype(np.float64).reshape(-1)
     return np.where(np.isnan(e), np.inf, e)
 
+# %% ../../nbs/15_geometry.epipolar.ipynb #54c27909
 def pose_recall(errors,      # errors (N,) in degrees (or any unit), numpy, torch or a list; nan = failure
                 thresholds,  # thresholds (T,) in the same unit
                ) -> np.ndarray:  # (T,)
@@ -96,6 +102,7 @@ def pose_recall(errors,      # errors (N,) in degrees (or any unit), numpy, torc
     if len(e) == 0: return np.zeros(len(thresholds))
     return np.array([(e <= t).mean() for t in thresholds])
 
+# %% ../../nbs/15_geometry.epipolar.ipynb #0d920cba
 def pose_auc(errors,      # errors (N,) in degrees (or any unit), numpy, torch or a list; nan = failure
              thresholds,  # thresholds (T,) in the same unit, > 0
             ) -> np.ndarray:  # (T,) in [0, 1]

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 __all__ = ['warp_points', 'image_corners', 'find_homography_dlt', 'homography_to_corner_offsets', 'corner_offsets_to_homography',
            'check_homography', 'sample_homography', 'warp_image', 'sym_transfer_error', 'homography_corner_error']
 
-# %% ../../nbs/16_geometry.homography.ipynb #f8ecffd7
+# %% ../../nbs/16_geometry.homography.ipynb #24378421
 def _homogeneous_warp(H, pts, eps=1e-8):
     "Warp `pts` (..., N, 2) by `H` (..., 3, 3): return the points and the third homogeneous coordinate `z`."
     if isinstance(pts, np.ndarray) or isinstance(H, np.ndarray):
@@ -27,6 +27,7 @@ def _homogeneous_warp(H, pts, eps=1e-8):
     z = torch.where(z >= 0, 1., -1.).to(z) * z.abs().clamp(min=eps)
     return p[..., :2] / z, z[..., 0]
 
+# %% ../../nbs/16_geometry.homography.ipynb #d679249c
 def warp_points(H,   # homographies (..., 3, 3), torch or numpy
                 pts, # points (..., N, 2) in pixels, torch or numpy
                ):    # warped points (..., N, 2), same type as `pts`
@@ -42,7 +43,7 @@ def image_corners(size,         # image size (w, h) in pixels
     o = 0.5 if edges else 0.
     return torch.tensor([[-o, -o], [w - 1 + o, -o], [w - 1 + o, h - 1 + o], [-o, h - 1 + o]], dtype=dtype, device=device)
 
-# %% ../../nbs/16_geometry.homography.ipynb #0ca99146
+# %% ../../nbs/16_geometry.homography.ipynb #2791ed51
 def _normalize_points(p):
     "Hartley normalisation of (..., N, 2) points: the similarity T and the normalised points."
     c = p.mean(-2, keepdim=True)
@@ -53,6 +54,7 @@ def _normalize_points(p):
     T[..., 2, 2] = 1
     return T, (p - c) * s[..., None, None]
 
+# %% ../../nbs/16_geometry.homography.ipynb #db71d10b
 def find_homography_dlt(p0,           # source points (..., N, 2), N >= 4, torch or numpy
                         p1,           # target points (..., N, 2)
                         weights=None, # optional weights (..., N) of the correspondences
@@ -87,7 +89,7 @@ def find_homography_dlt(p0,           # source points (..., N, 2), N >= 4, torch
     H = H / H[..., 2:, 2:]
     return H.numpy() if is_np else H
 
-# %% ../../nbs/16_geometry.homography.ipynb #b32c0e89
+# %% ../../nbs/16_geometry.homography.ipynb #2afff749
 def homography_to_corner_offsets(H,    # homographies (..., 3, 3)
                                  size, # image size (w, h) in pixels
                                 ):     # corner offsets (..., 4, 2) in pixels
@@ -96,6 +98,7 @@ def homography_to_corner_offsets(H,    # homographies (..., 3, 3)
     c = image_corners(size, dtype=H.dtype, device=H.device)
     return warp_points(H, c) - c
 
+# %% ../../nbs/16_geometry.homography.ipynb #b606fe8c
 def corner_offsets_to_homography(offsets, # corner offsets (..., 4, 2) in pixels
                                  size,    # image size (w, h) in pixels
                                 ):        # homographies (..., 3, 3)
@@ -104,13 +107,14 @@ def corner_offsets_to_homography(offsets, # corner offsets (..., 4, 2) in pixels
     c = image_corners(size, dtype=offsets.dtype, device=offsets.device)
     return find_homography_dlt(c.expand_as(offsets), c + offsets)
 
-# %% ../../nbs/16_geometry.homography.ipynb #d31a7e1f
+# %% ../../nbs/16_geometry.homography.ipynb #68a1afec
 def _is_convex(quad, min_cross=0.):
     "Whether the quads (..., 4, 2) are convex and oriented like the image corners (clockwise in image coordinates)."
     e = np.roll(quad, -1, axis=-2) - quad
     cross = e[..., 0] * np.roll(e, -1, axis=-2)[..., 1] - e[..., 1] * np.roll(e, -1, axis=-2)[..., 0]
     return np.all(cross > min_cross, axis=-1)
 
+# %% ../../nbs/16_geometry.homography.ipynb #96078f32
 def check_homography(H,                      # homography (3, 3) from image 0 to image 1, numpy or torch
                      size,                   # size (w, h) of image 0
                      out_size=None,          # size (w, h) of image 1, default `size`
@@ -129,6 +133,31 @@ def check_homography(H,                      # homography (3, 3) from image 0 to
     if allow_artifacts: pts = warp_points(Hinv, np.array([[(W - 1) / 2, (Hh - 1) / 2]]))
     else: pts = quad
     return bool(np.all(pts >= -0.5 - tol) and np.all(pts[:, 0] <= w - 0.5 + tol) and np.all(pts[:, 1] <= h - 0.5 + tol))
+
+# %% ../../nbs/16_geometry.homography.ipynb #47ea8e47
+_UNIT = np.array([[-1., -1], [1, -1], [1, 1], [-1, 1]])  # the corners of a centred square
+
+def _sample_quad(rng, d, half, src_half, size, perspective, scale, rotation, translation, allow_artifacts):
+    "A random quadrilateral of image 0 around its centre (keystone, rotation, zoom, shift): the source of a homography."
+    px, py, ang, lz = rng.uniform(-1, 1, 4) * d * np.array([perspective, perspective, rotation, scale])
+    tu = rng.uniform(-1, 1, 2)
+    q = _UNIT.copy()
+    q[:, 0] *= 1 + px * _UNIT[:, 1]   # top and bottom edges of different lengths
+    q[:, 1] *= 1 + py * _UNIT[:, 0]   # left and right edges of different lengths
+    q = q * half
+    c, s = math.cos(ang), math.sin(ang)
+    q = q @ np.array([[c, -s], [s, c]]).T
+    if not allow_artifacts:   # zoom in from the smallest zoom that fits, never out
+        ext = q.max(0) - q.min(0)
+        lz = math.log2(max(ext[0] / size[0], ext[1] / size[1])) + abs(lz)
+    q = q / 2 ** lz
+    r = d * translation * src_half
+    t = tu * r
+    if not allow_artifacts:   # stay in the range of translations that keep the quad inside image 0
+        lo, hi = -src_half - q.min(0), src_half - q.max(0)
+        a, b = np.maximum(lo, -r), np.minimum(hi, r)
+        t = np.where(a <= b, a + (tu + 1) / 2 * (b - a), np.clip(0, lo, hi))
+    return q + t
 
 # %% ../../nbs/16_geometry.homography.ipynb #b633e686
 def sample_homography(size,                 # size (w, h) of image 0 in pixels
@@ -150,29 +179,10 @@ def sample_homography(size,                 # size (w, h) of image 0 in pixels
     d = float(difficulty)
     f = min(w / W, h / Hh)   # the largest centred rectangle of image 0 with the aspect ratio of image 1
     half = np.array([W * f / 2, Hh * f / 2])
-    unit = np.array([[-1., -1], [1, -1], [1, 1], [-1, 1]])
     centre, src_half = np.array([(w - 1) / 2, (h - 1) / 2]), np.array([w / 2, h / 2])
     target = image_corners((W, Hh), edges=True).numpy()
     for _ in range(max_tries):
-        px, py, ang, lz = rng.uniform(-1, 1, 4) * d * np.array([perspective, perspective, rotation, scale])
-        tu = rng.uniform(-1, 1, 2)
-        q = unit.copy()
-        q[:, 0] *= 1 + px * unit[:, 1]   # top and bottom edges of different lengths
-        q[:, 1] *= 1 + py * unit[:, 0]   # left and right edges of different lengths
-        q = q * half
-        c, s = math.cos(ang), math.sin(ang)
-        q = q @ np.array([[c, -s], [s, c]]).T
-        if not allow_artifacts:   # zoom in from the smallest zoom that fits, never out
-            ext = q.max(0) - q.min(0)
-            lz = math.log2(max(ext[0] / w, ext[1] / h)) + abs(lz)
-        q = q / 2 ** lz
-        r = d * translation * src_half
-        t = tu * r
-        if not allow_artifacts:   # stay in the range of translations that keep the quad inside image 0
-            lo, hi = -src_half - q.min(0), src_half - q.max(0)
-            a, b = np.maximum(lo, -r), np.minimum(hi, r)
-            t = np.where(a <= b, a + (tu + 1) / 2 * (b - a), np.clip(0, lo, hi))
-        quad = q + t + centre
+        quad = _sample_quad(rng, d, half, src_half, size, perspective, scale, rotation, translation, allow_artifacts) + centre
         H = find_homography_dlt(quad, target)
         if check_homography(H, size, out_size, allow_artifacts): return H
     raise ValueError(f'no valid homography in {max_tries} tries: lower the difficulty or the ranges')
@@ -202,7 +212,7 @@ def warp_image(img,            # image(s) (B, C, h, w) or (C, h, w), float
     warped = warped * valid[:, None]
     return (warped[0], valid[0]) if squeeze else (warped, valid)
 
-# %% ../../nbs/16_geometry.homography.ipynb #a5beaab2
+# %% ../../nbs/16_geometry.homography.ipynb #35c1fbb8
 def sym_transfer_error(H,            # homographies (..., 3, 3) from image 0 to image 1
                        p0,           # points (..., N, 2) in image 0
                        p1,           # corresponding points (..., N, 2) in image 1
@@ -214,6 +224,7 @@ def sym_transfer_error(H,            # homographies (..., 3, 3) from image 0 to 
     e0 = ((warp_points(torch.linalg.inv(H), p1) - p0) ** 2).sum(-1)
     return e0 + e1 if squared else (e0.sqrt() + e1.sqrt()) / 2
 
+# %% ../../nbs/16_geometry.homography.ipynb #c2250d97
 def homography_corner_error(H,      # estimated homographies (..., 3, 3)
                             H_gt,   # reference homographies (..., 3, 3)
                             size,   # image size (w, h) in pixels

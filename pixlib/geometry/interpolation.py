@@ -33,7 +33,7 @@ def cubic_weights(
                       -3 * (a + 2) * t2 + 2 * (2 * a + 3) * t - a, a * (2 * t - 3 * t2)], -1)
     return w, dw
 
-# %% ../../nbs/14_geometry.interpolation.ipynb #99a90b25
+# %% ../../nbs/14_geometry.interpolation.ipynb #9ed60c1f
 def _taps(x, size, offsets):
     "Clipped coordinates -> tap indices (..., K), fractional part (...) and whether x was inside [0, size-1]."
     xc = x.clamp(0, size - 1)
@@ -41,6 +41,7 @@ def _taps(x, size, offsets):
     idx = (x0.long()[..., None] + offsets).clamp(0, size - 1)
     return idx, xc - x0, (x >= 0) & (x <= size - 1)
 
+# %% ../../nbs/14_geometry.interpolation.ipynb #4b4dfab7
 def _interpolate_gather(tensor, pts, mode, return_gradients, a):
     "Own implementation, (B, C, H, W) at (B, N, 2): values (B, N, C) and Jacobian (B, N, C, 2) or None."
     b, c, h, w = tensor.shape
@@ -62,6 +63,7 @@ def _interpolate_gather(tensor, pts, mode, return_gradients, a):
     jy = torch.einsum('bni,bnj,bcnij->bnc', dwy, wx, patches) * iny[..., None]
     return values, torch.stack([jx, jy], -1)
 
+# %% ../../nbs/14_geometry.interpolation.ipynb #29f63888
 def _interpolate_grid_sample(tensor, pts):
     "Bilinear values (B, N, C) with grid_sample, align_corners=True."
     h, w = tensor.shape[-2:]

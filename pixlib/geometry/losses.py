@@ -9,11 +9,13 @@ __all__ = ['scaled_loss', 'squared_loss', 'huber_loss', 'cauchy_loss', 'barron_l
 import math
 import torch
 from torch import nn
+from fastcore.basics import patch
 
-# %% ../../nbs/13_geometry.losses.ipynb #d3820109
+# %% ../../nbs/13_geometry.losses.ipynb #8a8561cc
 def _stack(cost, d1, d2):
     return torch.stack(torch.broadcast_tensors(cost, d1, d2))
 
+# %% ../../nbs/13_geometry.losses.ipynb #8bf538b9
 def scaled_loss(
     x: torch.Tensor, # squared residual norms, >= 0
     fn, # a robust cost with unit scale: fn(x) -> stack of (cost, d1, d2)
@@ -25,7 +27,7 @@ def scaled_loss(
     cost, d1, d2 = fn(x / c2)
     return _stack(c2 * cost, d1, d2 / c2)
 
-# %% ../../nbs/13_geometry.losses.ipynb #49ef0553
+# %% ../../nbs/13_geometry.losses.ipynb #4fb3d33d
 def squared_loss(
     x: torch.Tensor, # squared residual norms
     scale: float | torch.Tensor = 1., # unused: the squared loss is the same at any scale
@@ -33,12 +35,14 @@ def squared_loss(
     "The non-robust squared (l2) loss `x`."
     return _stack(x, torch.ones_like(x), torch.zeros_like(x))
 
+# %% ../../nbs/13_geometry.losses.ipynb #66c290f2
 def _huber(x):
     inlier = x <= 1
     xo = torch.where(inlier, torch.ones_like(x), x)  # safe outlier branch: no inf/NaN in unused gradients
     s = xo.sqrt()
     return _stack(torch.where(inlier, x, 2 * s - 1), torch.where(inlier, 1., 1 / s), torch.where(inlier, 0., -0.5 / (s * xo)))
 
+# %% ../../nbs/13_geometry.losses.ipynb #7394adfe
 def huber_loss(
     x: torch.Tensor, # squared residual norms, >= 0
     scale: float | torch.Tensor = 1., # residual norm at which the cost turns from quadratic to linear
@@ -46,10 +50,12 @@ def huber_loss(
     "Huber's loss: `x` below `scale^2`, `2 c sqrt(x) - c^2` above."
     return scaled_loss(x, _huber, scale)
 
+# %% ../../nbs/13_geometry.losses.ipynb #150ae395
 def _cauchy(x):
     w = 1 / (1 + x)
     return _stack(torch.log1p(x), w, -w**2)
 
+# %% ../../nbs/13_geometry.losses.ipynb #b214e8c4
 def cauchy_loss(
     x: torch.Tensor, # squared residual norms, >= 0
     scale: float | torch.Tensor = 1., # residual norm at which the weight is 1/2
@@ -57,7 +63,7 @@ def cauchy_loss(
     "The Cauchy (Lorentzian) loss `c^2 log(1 + x / c^2)`."
     return scaled_loss(x, _cauchy, scale)
 
-# %% ../../nbs/13_geometry.losses.ipynb #d086e340
+# %% ../../nbs/13_geometry.losses.ipynb #85739c7f
 def _exprel(z):
     "(exp(z) - 1) / z, with its series near 0 (accurate, also for autograd)."
     small = z.abs() < 1e-2
@@ -65,6 +71,7 @@ def _exprel(z):
     series = 1 + z / 2 * (1 + z / 3 * (1 + z / 4 * (1 + z / 5)))
     return torch.where(small, series, torch.expm1(zs) / zs)
 
+# %% ../../nbs/13_geometry.losses.ipynb #7db7e7a1
 def _barron(x, alpha, eps=1e-6):
     x, alpha = torch.broadcast_tensors(x, torch.as_tensor(alpha, dtype=x.dtype, device=x.device))
     finite, two = alpha.isfinite(), alpha == 2
@@ -82,6 +89,7 @@ def _barron(x, alpha, eps=1e-6):
     e = torch.exp(sign * torch.where(finite, 0., x) / 2)
     return _stack(torch.where(finite, cost, sign * 2 * (e - 1)), torch.where(finite, d1, e), torch.where(finite, d2, sign * e / 2))
 
+# %% ../../nbs/13_geometry.losses.ipynb #69f4476a
 def barron_loss(
     x: torch.Tensor, # squared residual norms, >= 0
     alpha: float | torch.Tensor, # shape: 2 squared, 1 pseudo-Huber, 0 Cauchy, -2 Geman-McClure, -inf Welsch; any real or +-inf
@@ -91,10 +99,12 @@ def barron_loss(
     "Barron's general robust loss of shape `alpha` and scale `c`: `2 c^2 rho_Barron(r, alpha, c)` with `x = r^2`."
     return scaled_loss(x, lambda y: _barron(y, alpha, eps), scale)
 
-# %% ../../nbs/13_geometry.losses.ipynb #51f67482
+# %% ../../nbs/13_geometry.losses.ipynb #1b921f9f
 class RobustLoss(nn.Module):
     "A robust cost of the squared residual with a learnable scale, stored as its log, and for Barron's loss an optionally learnable shape."
+
     losses = dict(squared=squared_loss, l2=squared_loss, huber=huber_loss, cauchy=cauchy_loss, barron=barron_loss)
+
     def __init__(self,
                  name: str = 'barron', # one of 'squared' ('l2'), 'huber', 'cauchy', 'barron'
                  scale: float = 1., # initial scale c (> 0)
@@ -116,20 +126,30 @@ class RobustLoss(nn.Module):
             self.alpha_latent = nn.Parameter(torch.logit(torch.tensor((alpha - lo) / (hi - lo))))
         else: self.register_buffer('alpha_value', torch.tensor(float(alpha)))
 
-    @property
-    def scale(self): return self.log_scale.exp()
+# %% ../../nbs/13_geometry.losses.ipynb #1506adfc
+@patch(as_prop=True)
+def scale(self:RobustLoss):
+    "The scale of the loss (residuals below it are inliers), learned in log space if `learn_scale`."
+    return self.log_scale.exp()
 
-    @property
-    def alpha(self):
-        if not self.learn_alpha: return self.alpha_value
-        lo, hi = self.alpha_range
-        return lo + (hi - lo) * torch.sigmoid(self.alpha_latent)
+@patch(as_prop=True)
+def alpha(self:RobustLoss):
+    "Barron's shape parameter: the fixed value, or the learned one squashed into `alpha_range`."
+    if not self.learn_alpha: return self.alpha_value
+    lo, hi = self.alpha_range
+    return lo + (hi - lo) * torch.sigmoid(self.alpha_latent)
 
-    def forward(self,
-                x: torch.Tensor, # squared residual norms, >= 0
-               ) -> torch.Tensor: # (3, ...): cost, d1, d2
-        if self.name == 'barron': return barron_loss(x, self.alpha, self.scale)
-        return self.losses[self.name](x, self.scale)
+# %% ../../nbs/13_geometry.losses.ipynb #032749db
+@patch
+def forward(self:RobustLoss,
+            x: torch.Tensor, # squared residual norms, >= 0
+           ) -> torch.Tensor: # (3, ...): cost, d1, d2
+    "Cost and its first and second derivatives wrt `x`, stacked: (3, ...)."
+    if self.name == 'barron': return barron_loss(x, self.alpha, self.scale)
+    return self.losses[self.name](x, self.scale)
 
-    def extra_repr(self):
-        return f"{self.name}, scale={self.scale.item():.4g}" + (f", alpha={self.alpha.item():.4g}" if self.name == 'barron' else '')
+# %% ../../nbs/13_geometry.losses.ipynb #b88a0da0
+@patch
+def extra_repr(self:RobustLoss):
+    "The loss's name and current parameters, for `print(module)`."
+    return f"{self.name}, scale={self.scale.item():.4g}" + (f", alpha={self.alpha.item():.4g}" if self.name == 'barron' else '')

@@ -8,7 +8,7 @@ __all__ = ['build_system', 'damp_hessian', 'optimizer_step']
 # %% ../../nbs/12_geometry.optimization.ipynb #f2d148d5
 import torch
 
-# %% ../../nbs/12_geometry.optimization.ipynb #3851d848
+# %% ../../nbs/12_geometry.optimization.ipynb #97ace07f
 def _is_vector(J, res, weights, vector):
     "Whether the residuals are D-dimensional: `vector` if given, else inferred where the shapes leave no doubt."
     if vector is not None: return vector
@@ -18,6 +18,7 @@ def _is_vector(J, res, weights, vector):
                      + ('' if weights is None else f' and weights {tuple(weights.shape)}')
                      + ' can be a batch of scalar residuals or one set of vector residuals: pass vector=False or vector=True')
 
+# %% ../../nbs/12_geometry.optimization.ipynb #3ab3c9ab
 def build_system(
     J: torch.Tensor, # Jacobians of the residuals, (..., M, N), or (..., M, D, N) for D-dimensional residuals
     res: torch.Tensor, # residuals, (..., M) or (..., M, D)
@@ -44,8 +45,7 @@ def build_system(
     H = torch.einsum('...mdn,...mdk->...nk', Jw, J)
     return g, H
 
-
-# %% ../../nbs/12_geometry.optimization.ipynb #a7a9dd69
+# %% ../../nbs/12_geometry.optimization.ipynb #45abcbcb
 def _damping_tensor(lambda_, g):
     "`lambda_` as a tensor that broadcasts against `g` (..., N): per parameter if it has g's rank, else per system."
     lam = torch.as_tensor(lambda_, dtype=g.dtype, device=g.device)
@@ -53,6 +53,7 @@ def _damping_tensor(lambda_, g):
         raise ValueError(f'lambda_ {tuple(lam.shape)} has more dimensions than g {tuple(g.shape)}')
     return lam if lam.dim() == g.dim() else lam[..., None]
 
+# %% ../../nbs/12_geometry.optimization.ipynb #169642ab
 def damp_hessian(
     H: torch.Tensor, # Hessian approximations, (..., N, N)
     lambda_: float | torch.Tensor = 0., # damping: a scalar, per system (...,), or per parameter (..., N)

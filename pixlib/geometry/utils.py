@@ -11,7 +11,7 @@ __all__ = ['R2_MAX', 'to_homogeneous', 'from_homogeneous', 'skew_symmetric', 'so
 import numpy as np
 import torch
 
-# %% ../../nbs/10_geometry.utils.ipynb #ea3f1e18
+# %% ../../nbs/10_geometry.utils.ipynb #4b9c5e81
 def to_homogeneous(points):  # (..., d) tensor or array
     "Append a coordinate of ones: (..., d) -> (..., d+1). Accepts tensors and numpy arrays."
     if isinstance(points, torch.Tensor):
@@ -20,6 +20,7 @@ def to_homogeneous(points):  # (..., d) tensor or array
         return np.concatenate([points, np.ones(points.shape[:-1] + (1,), dtype=points.dtype)], axis=-1)
     raise TypeError(f'Expected a torch.Tensor or np.ndarray, got {type(points).__name__}')
 
+# %% ../../nbs/10_geometry.utils.ipynb #29d0993e
 def from_homogeneous(points,  # (..., d+1) tensor or array
                      eps=0.):  # if > 0, denominators with |z| < eps are replaced by eps with the sign of z (+eps at 0)
     "Divide by the last coordinate: (..., d+1) -> (..., d). Accepts tensors and numpy arrays."
@@ -36,7 +37,7 @@ def skew_symmetric(v):  # (..., 3)
     x, y, w = v.unbind(-1)
     return torch.stack([z, -w, y, w, z, -x, -y, x, z], dim=-1).reshape(v.shape[:-1] + (3, 3))
 
-# %% ../../nbs/10_geometry.utils.ipynb #c9503288
+# %% ../../nbs/10_geometry.utils.ipynb #8aaedefd
 def _so3_coeffs(theta2):
     "sin(t)/t, (1-cos(t))/t^2 and (t-sin(t))/t^3 as functions of t^2, stable (values and gradients) near t=0."
     small = theta2 < 1e-2
@@ -52,6 +53,7 @@ def _so3_coeffs(theta2):
     c_s = (1 - x / 20 * (1 - x / 42 * (1 - x / 72 * (1 - x / 110)))) / 6
     return torch.where(small, a_s, a), torch.where(small, b_s, b), torch.where(small, c_s, c)
 
+# %% ../../nbs/10_geometry.utils.ipynb #bcd10c51
 def so3exp_map(w):  # (..., 3) rotation vectors (axis * angle in radians)
     "Rotation matrices of rotation vectors (Rodrigues' formula): (..., 3) -> (..., 3, 3)."
     theta2 = (w * w).sum(-1)[..., None, None]
@@ -59,7 +61,7 @@ def so3exp_map(w):  # (..., 3) rotation vectors (axis * angle in radians)
     W = skew_symmetric(w)
     return torch.eye(3, dtype=w.dtype, device=w.device) + a * W + b * (W @ W)
 
-# %% ../../nbs/10_geometry.utils.ipynb #0901ad01
+# %% ../../nbs/10_geometry.utils.ipynb #1bade32c
 def rotmat2qvec(R):  # (..., 3, 3) rotation matrices
     "Unit quaternions (w, x, y, z) with w >= 0 of rotation matrices (Shepperd's method): (..., 3, 3) -> (..., 4)."
     R00, R01, R02, R10, R11, R12, R20, R21, R22 = R.flatten(-2).unbind(-1)
@@ -74,6 +76,7 @@ def rotmat2qvec(R):  # (..., 3, 3) rotation matrices
     q = q / (2 * torch.take_along_dim(t, i[..., 0, :1], dim=-1).sqrt())  # the chosen t is >= 1 for a rotation
     return torch.where(q[..., :1] < 0, -q, q)
 
+# %% ../../nbs/10_geometry.utils.ipynb #27c9cbc6
 def qvec2rotmat(q):  # (..., 4) quaternions (w, x, y, z), normalized here
     "Rotation matrices of quaternions (w, x, y, z), COLMAP's convention: (..., 4) -> (..., 3, 3)."
     w, x, y, z = torch.nn.functional.normalize(q, dim=-1).unbind(-1)
@@ -82,6 +85,7 @@ def qvec2rotmat(q):  # (..., 4) quaternions (w, x, y, z), normalized here
         2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
         2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], -1).reshape(q.shape[:-1] + (3, 3))
 
+# %% ../../nbs/10_geometry.utils.ipynb #e596a1e6
 def so3log_map(R):  # (..., 3, 3) rotation matrices
     "Rotation vectors (axis * angle, angle in [0, pi]) of rotation matrices: (..., 3, 3) -> (..., 3)."
     q = rotmat2qvec(R)
@@ -94,7 +98,7 @@ def so3log_map(R):  # (..., 3, 3) rotation matrices
     ratio = torch.where(small, 2 / ws * (1 - x2 / 3 * (1 - x2 * 3 / 5 * (1 - x2 * 5 / 7))), 2 * torch.atan2(n, w) / n)
     return v * ratio
 
-# %% ../../nbs/10_geometry.utils.ipynb #cb3e5478
+# %% ../../nbs/10_geometry.utils.ipynb #6eb04677
 def so3_left_jacobian(w):  # (..., 3) rotation vectors
     "Left Jacobian of SO(3): exp(w + d) ~ exp(J_l(w) d) exp(w). (..., 3) -> (..., 3, 3)."
     theta2 = (w * w).sum(-1)[..., None, None]
@@ -102,17 +106,19 @@ def so3_left_jacobian(w):  # (..., 3) rotation vectors
     W = skew_symmetric(w)
     return torch.eye(3, dtype=w.dtype, device=w.device) + b * W + c * (W @ W)
 
+# %% ../../nbs/10_geometry.utils.ipynb #b3ef701f
 def so3_right_jacobian(w):  # (..., 3) rotation vectors
     "Right Jacobian of SO(3): exp(w + d) ~ exp(w) exp(J_r(w) d). (..., 3) -> (..., 3, 3)."
     return so3_left_jacobian(-w)
 
+# %% ../../nbs/10_geometry.utils.ipynb #f7e19b7d
 def J_so3exp_map(w):  # (..., 3) rotation vectors
     "Derivative of `so3exp_map` wrt the rotation vector, dR[i,j]/dw[k]: (..., 3) -> (..., 3, 3, 3)."
     R = so3exp_map(w)
     S = skew_symmetric(so3_left_jacobian(w).transpose(-1, -2))  # (..., k, 3, 3): [J_l e_k]x
     return (S @ R[..., None, :, :]).permute(*range(w.dim() - 1), -2, -1, -3)
 
-# %% ../../nbs/10_geometry.utils.ipynb #b80b156c
+# %% ../../nbs/10_geometry.utils.ipynb #854ac6a4
 _functorch_active = getattr(torch._C, '_are_functorch_transforms_active', lambda: True)  # inside torch.func transforms?
 
 def project(p3d,  # (..., 3) points in the camera frame
@@ -124,6 +130,7 @@ def project(p3d,  # (..., 3) points in the camera frame
     if p3d.requires_grad or _functorch_active(): p2d = torch.where(valid[..., None], p2d, p2d.detach())  # no gradient
     return p2d, valid
 
+# %% ../../nbs/10_geometry.utils.ipynb #ffbf6429
 def J_project(p3d,  # (..., 3) points in the camera frame
               eps=1e-4):  # same as in `project`
     "Jacobian of `project` wrt the 3D point: (..., 3) -> (..., 2, 3); zero for invalid points."
@@ -134,8 +141,7 @@ def J_project(p3d,  # (..., 3) points in the camera frame
     J = torch.stack([iz, zero, -x * iz * iz, zero, iz, -y * iz * iz], -1)
     return J.reshape(p3d.shape[:-1] + (2, 3))
 
-
-# %% ../../nbs/10_geometry.utils.ipynb #0abfda4d
+# %% ../../nbs/10_geometry.utils.ipynb #c351eba9
 def _first_root(a, b, c):
     "First positive root of a + b u + c u^2 (with a > 0), inf if none; stable as c -> 0."
     disc = b * b - 4 * a * c  # roots (-b -+ sqrt(disc)) / (2 c); the first positive one is 2 a / (sqrt(disc) - b)
@@ -143,6 +149,7 @@ def _first_root(a, b, c):
     ok = (disc >= 0) & (den > 0)
     return torch.where(ok, 2 * a / torch.where(ok, den, torch.ones_like(den)), torch.full_like(den, float('inf')))
 
+# %% ../../nbs/10_geometry.utils.ipynb #d7f3e576
 def _first_root_minus_sqrt(b, c, t, iters=3):
     "Lower bound of the first positive root of 1 + b u + c u^2 - t sqrt(u), converging to it (tangent bounds of sqrt)."
     one = torch.ones_like(b)
@@ -154,6 +161,7 @@ def _first_root_minus_sqrt(b, c, t, iters=3):
         s = torch.minimum(s, 1 / t.clamp(min=1e-30))
     return u
 
+# %% ../../nbs/10_geometry.utils.ipynb #4fdcd49f
 def distortion_limit(dist):  # (..., 0|2|4) distortion parameters (k1, k2[, p1, p2])
     "Largest squared radius r^2 (undistorted, normalized) up to which the distortion is guaranteed invertible; inf if unbounded."
     if dist.shape[-1] == 0:
@@ -164,10 +172,10 @@ def distortion_limit(dist):  # (..., 0|2|4) distortion parameters (k1, k2[, p1, 
     t = 6 * torch.hypot(dist[..., 2], dist[..., 3]) if dist.shape[-1] == 4 else None
     return torch.minimum(_first_root_minus_sqrt(3 * k1, 5 * k2, t), _first_root_minus_sqrt(k1, k2, t))
 
+# %% ../../nbs/10_geometry.utils.ipynb #a6fc9a2b
 def _check_dist(dist):
     if dist.shape[-1] not in (0, 2, 4):
         raise ValueError(f'Expected 0, 2 or 4 distortion parameters (k1, k2, p1, p2), got {dist.shape[-1]}')
-
 
 # %% ../../nbs/10_geometry.utils.ipynb #e70339bf
 R2_MAX = 1e4  # squared radius beyond which a point is never valid: 100 on the normalized plane, 89.4 degrees off the axis
@@ -195,7 +203,7 @@ def _distort_fwd(pts, dist, lim):
     return out, valid
 
 
-# %% ../../nbs/10_geometry.utils.ipynb #6bfcc00a
+# %% ../../nbs/10_geometry.utils.ipynb #7c1eee09
 def _distort_vjp(pts, dist, lim, grad):
     "Gradients of `_distort_fwd` wrt the points and the parameters, by differentiable operations (double backward works)."
     ok = ((pts * pts).sum(-1) < lim)[..., None]
@@ -216,6 +224,7 @@ def _distort_vjp(pts, dist, lim, grad):
     dp = s[..., None] * G + g_p
     return dp.sum_to_size(pts.shape), torch.stack(dd, -1).sum(-2, keepdim=True).sum_to_size(dist.shape)
 
+# %% ../../nbs/10_geometry.utils.ipynb #f4f8aba7
 class _Distort(torch.autograd.Function):
     "OpenCV distortion: fused forward, analytic backward, zero gradients beyond the limit; works with torch.func."
     generate_vmap_rule = True
@@ -229,8 +238,7 @@ class _Distort(torch.autograd.Function):
     def backward(ctx, grad, _):
         return *_distort_vjp(*ctx.saved_tensors, grad), None
 
-
-# %% ../../nbs/10_geometry.utils.ipynb #05bd1f27
+# %% ../../nbs/10_geometry.utils.ipynb #93d84f00
 def _distort(pts, dist):
     "The distortion polynomial alone (no validity, no clamping): distorted points (..., N, 2) and r^2; dist (..., 1, 2|4)."
     x, y = pts[..., 0], pts[..., 1]
@@ -243,18 +251,19 @@ def _distort(pts, dist):
     return torch.stack([x * radial + p1 * xy2 + p2 * (r2 + 2 * x * x),
                         y * radial + p1 * (r2 + 2 * y * y) + p2 * xy2], -1), r2
 
+# %% ../../nbs/10_geometry.utils.ipynb #5a25dcec
 def _valid_r2(dist):
     "Squared radius below which a point is valid: `distortion_limit`, at most `R2_MAX`; (..., 1), no autograd."
     with torch.no_grad(): return distortion_limit(dist.detach()).clamp(max=R2_MAX)[..., None]
 
+# %% ../../nbs/10_geometry.utils.ipynb #4add6a3b
 def distort_points(pts,  # (..., N, 2) undistorted normalized image points
                    dist):  # (..., 0|2|4) distortion parameters (k1, k2[, p1, p2]), broadcast over N
     "Apply OpenCV radial+tangential distortion; returns (distorted points (..., N, 2), valid (..., N): r^2 below `distortion_limit` and `R2_MAX`)."
     _check_dist(dist)
     return _Distort.apply(pts, dist.unsqueeze(-2), _valid_r2(dist).to(pts.dtype))
 
-
-# %% ../../nbs/10_geometry.utils.ipynb #ea7e23ed
+# %% ../../nbs/10_geometry.utils.ipynb #67d195c7
 def _J_distort(x, y, dist):
     "Jacobian (..., N, 2, 2) of the bare polynomial at the points (x, y), each (..., N); dist (..., 1, 2|4)."
     k1, k2 = dist[..., 0], dist[..., 1]
@@ -269,6 +278,7 @@ def _J_distort(x, y, dist):
         J = [J[0] + 2 * p1 * y + 6 * p2 * x, J[1] + cross, J[2] + cross, J[3] + 6 * p1 * y + 2 * p2 * x]
     return torch.stack(torch.broadcast_tensors(*J), -1).unflatten(-1, (2, 2))
 
+# %% ../../nbs/10_geometry.utils.ipynb #e56b5d50
 def J_distort_points(pts,  # (..., N, 2) undistorted normalized image points
                      dist):  # (..., 0|2|4) distortion parameters, broadcast over N
     "Jacobian of `distort_points` wrt the points: (..., N, 2) -> (..., N, 2, 2); zero beyond the validity limit."
@@ -280,8 +290,7 @@ def J_distort_points(pts,  # (..., N, 2) undistorted normalized image points
     p = torch.where(valid, pts, 0.)  # evaluated at a safe point beyond the limit: finite, then zeroed
     return torch.where(valid[..., None], _J_distort(p[..., 0], p[..., 1], dist.unsqueeze(-2)), 0.)
 
-
-# %% ../../nbs/10_geometry.utils.ipynb #486fac36
+# %% ../../nbs/10_geometry.utils.ipynb #76034be3
 def _solve2x2(J, b):
     "Solve J x = b for batches of 2x2 systems: J (..., 2, 2), b (..., 2)."
     a, bb, c, d = J.flatten(-2).unbind(-1)
@@ -290,6 +299,7 @@ def _solve2x2(J, b):
     det = torch.where(det.abs() < tiny, torch.full_like(det, tiny), det)
     return torch.stack([d * b[..., 0] - bb * b[..., 1], a * b[..., 1] - c * b[..., 0]], -1) / det[..., None]
 
+# %% ../../nbs/10_geometry.utils.ipynb #22ab2673
 def _radial_inverse(ry, k1, k2, u_fold, iters):
     "r in [0, R] with r (1 + k1 r^2 + k2 r^4) = ry, where R^2 = u_fold is the radial fold (inf: none); safeguarded Newton."
     fold = torch.isfinite(u_fold)
@@ -310,7 +320,6 @@ def _radial_inverse(ry, k1, k2, u_fold, iters):
         mid = torch.where(torch.isinf(hi), 2 * lo + ry, (lo + hi) / 2)  # bisection where Newton leaves the bracket
         r = torch.where((rn >= lo) & (rn <= hi), rn, mid)
     return r
-
 
 # %% ../../nbs/10_geometry.utils.ipynb #5bd708a2
 def undistort_points(pts,  # (..., N, 2) distorted normalized image points

@@ -9,8 +9,9 @@ __all__ = ['BaseModel', 'get_model']
 import torch
 from torch import nn
 from ..utils.conf import Configurable, ConfigError, get_class
+from fastcore.basics import patch
 
-# %% ../../nbs/30_models.base_model.ipynb #fa37590a
+# %% ../../nbs/30_models.base_model.ipynb #3fff59b1
 def _check_keys(expected, given, model:str, prefix:str=''):
     if isinstance(expected, dict):
         for k, sub in expected.items():
@@ -22,10 +23,14 @@ def _check_keys(expected, given, model:str, prefix:str=''):
             if not isinstance(given, dict) or k not in given:
                 raise KeyError(f"{model}: missing data key '{prefix}{k}' (got {sorted(given) if isinstance(given, dict) else type(given).__name__})")
 
+# %% ../../nbs/30_models.base_model.ipynb #a3afd254
 class BaseModel(nn.Module, Configurable):
     "Base of pixlib models: strict config, checked inputs, frozen weights or batch norm, loss/metrics/visualize."
+
     _conf_owner = 'model'
+
     default_conf = {'name': None, 'trainable': True, 'freeze_batch_normalization': False}
+
     required_data_keys = []
 
     def __init__(self, conf=None): # dict or DictConfig merged over `default_conf`
@@ -43,22 +48,36 @@ class BaseModel(nn.Module, Configurable):
                 if isinstance(m, nn.modules.batchnorm._BatchNorm): m.eval()
         return self
 
-    def forward(self, data:dict) -> dict:
-        "Check the required inputs, then run `_forward`."
-        _check_keys(self.required_data_keys, data, type(self).__name__)
-        return self._forward(data)
+# %% ../../nbs/30_models.base_model.ipynb #d3cdd25c
+@patch
+def forward(self:BaseModel, data:dict) -> dict:
+    "Check the required inputs, then run `_forward`."
+    _check_keys(self.required_data_keys, data, type(self).__name__)
+    return self._forward(data)
 
-    def _init(self, conf): raise NotImplementedError(f'{type(self).__name__} must implement _init(conf)')
-    def _forward(self, data): raise NotImplementedError(f'{type(self).__name__} must implement _forward(data)')
-    def loss(self, pred:dict, data:dict) -> dict:
-        "Per-sample losses, with the key `total` (override)."
-        raise NotImplementedError(f'{type(self).__name__} must implement loss(pred, data)')
-    def metrics(self, pred:dict, data:dict) -> dict:
-        "Per-sample metrics (override)."
-        raise NotImplementedError(f'{type(self).__name__} must implement metrics(pred, data)')
-    def visualize(self, pred:dict, data:dict) -> list:
-        "Figures of the predictions on a batch (override; none by default)."
-        return []
+@patch
+def _init(self:BaseModel, conf): raise NotImplementedError(f'{type(self).__name__} must implement _init(conf)')
+
+# %% ../../nbs/30_models.base_model.ipynb #ad302559
+@patch
+def _forward(self:BaseModel, data): raise NotImplementedError(f'{type(self).__name__} must implement _forward(data)')
+
+@patch
+def loss(self:BaseModel, pred:dict, data:dict) -> dict:
+    "Per-sample losses, with the key `total` (override)."
+    raise NotImplementedError(f'{type(self).__name__} must implement loss(pred, data)')
+
+# %% ../../nbs/30_models.base_model.ipynb #2207f323
+@patch
+def metrics(self:BaseModel, pred:dict, data:dict) -> dict:
+    "Per-sample metrics (override)."
+    raise NotImplementedError(f'{type(self).__name__} must implement metrics(pred, data)')
+
+# %% ../../nbs/30_models.base_model.ipynb #c9791bdc
+@patch
+def visualize(self:BaseModel, pred:dict, data:dict) -> list:
+    "Figures of the predictions on a batch (override; none by default)."
+    return []
 
 # %% ../../nbs/30_models.base_model.ipynb #e9795932
 def get_model(name:str) -> type: # short name, dotted module path, optionally .ClassName, or file.py[:ClassName]

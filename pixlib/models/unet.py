@@ -10,8 +10,9 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .base_model import BaseModel
+from fastcore.basics import patch
 
-# %% ../../nbs/31_models.unet.ipynb #3747be22
+# %% ../../nbs/31_models.unet.ipynb #36f34242
 def _norm(kind:str, c:int) -> nn.Module:
     if kind == 'batch': return nn.BatchNorm2d(c)
     if kind == 'instance': return nn.InstanceNorm2d(c, affine=True)
@@ -19,13 +20,16 @@ def _norm(kind:str, c:int) -> nn.Module:
     if kind in ('none', None): return nn.Identity()
     raise ValueError(f"UNet: norm must be 'batch', 'instance', 'group' or 'none', got {kind!r}")
 
+# %% ../../nbs/31_models.unet.ipynb #b34fc8bf
 def _block(cin:int, cout:int, norm:str, pad:str='zeros') -> nn.Sequential:
     "Two 3x3 convolutions, each followed by normalization and ReLU."
     return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, padding_mode=pad), _norm(norm, cout), nn.ReLU(inplace=True),
                          nn.Conv2d(cout, cout, 3, padding=1, padding_mode=pad), _norm(norm, cout), nn.ReLU(inplace=True))
 
+# %% ../../nbs/31_models.unet.ipynb #96bcb91d
 class UNet(BaseModel):
     "Encoder-decoder with skip connections giving feature maps (and confidences) at several scales, coarse to fine."
+
     default_conf = {
         'input_dim': 3,
         'channels': [16, 32, 64],       # channels of the encoder levels, fine to coarse (level i at scale 1/2**i)
@@ -39,41 +43,45 @@ class UNet(BaseModel):
         'image_key': 'image',           # where the images are in the input dict
     }
 
-    def _init(self, conf):
-        ch = list(conf.channels)
-        dec = list(conf.decoder_channels) if conf.decoder_channels is not None else ch[:-1]
-        scales, dims = list(conf.output_scales), list(conf.output_dims)
-        if len(dec) != len(ch) - 1: raise ValueError(f'UNet: decoder_channels needs {len(ch) - 1} entries, got {dec}')
-        if len(scales) != len(dims): raise ValueError(f'UNet: output_scales {scales} and output_dims {dims} differ in length')
-        if not scales or any(not 0 <= s < len(ch) for s in scales) or any(a <= b for a, b in zip(scales, scales[1:])):
-            raise ValueError(f'UNet: output_scales must be distinct scales in [0, {len(ch) - 1}], coarse to fine (decreasing), got {scales}')
-        self.required_data_keys = [conf.image_key]
-        self.encoder = nn.ModuleList([_block(c_in, c, conf.norm, conf.padding_mode) for c_in, c in zip([conf.input_dim] + ch[:-1], ch)])
-        # decoder level i (scale i) takes the upsampled level i+1 (decoder, or the encoder's deepest) and the skip of scale i
-        up_ch = dec[1:] + ch[-1:]
-        self.decoder = nn.ModuleList([_block(u + c, d, conf.norm, conf.padding_mode) for u, c, d in zip(up_ch, ch[:-1], dec)][min(scales):])
-        self.first_decoded = min(scales)   # decoder levels finer than the finest output are not needed
-        out_ch = dec + ch[-1:]      # channels available at each scale after decoding
-        self.heads = nn.ModuleList([nn.Conv2d(out_ch[s], d, 1) for s, d in zip(scales, dims)])
-        if conf.compute_uncertainty:
-            self.confidence_heads = nn.ModuleList([nn.Conv2d(out_ch[s], 1, 1) for s in scales])
+# %% ../../nbs/31_models.unet.ipynb #24a8d72d
+@patch
+def _init(self:UNet, conf):
+    ch = list(conf.channels)
+    dec = list(conf.decoder_channels) if conf.decoder_channels is not None else ch[:-1]
+    scales, dims = list(conf.output_scales), list(conf.output_dims)
+    if len(dec) != len(ch) - 1: raise ValueError(f'UNet: decoder_channels needs {len(ch) - 1} entries, got {dec}')
+    if len(scales) != len(dims): raise ValueError(f'UNet: output_scales {scales} and output_dims {dims} differ in length')
+    if not scales or any(not 0 <= s < len(ch) for s in scales) or any(a <= b for a, b in zip(scales, scales[1:])):
+        raise ValueError(f'UNet: output_scales must be distinct scales in [0, {len(ch) - 1}], coarse to fine (decreasing), got {scales}')
+    self.required_data_keys = [conf.image_key]
+    self.encoder = nn.ModuleList([_block(c_in, c, conf.norm, conf.padding_mode) for c_in, c in zip([conf.input_dim] + ch[:-1], ch)])
+    # decoder level i (scale i) takes the upsampled level i+1 (decoder, or the encoder's deepest) and the skip of scale i
+    up_ch = dec[1:] + ch[-1:]
+    self.decoder = nn.ModuleList([_block(u + c, d, conf.norm, conf.padding_mode) for u, c, d in zip(up_ch, ch[:-1], dec)][min(scales):])
+    self.first_decoded = min(scales)   # decoder levels finer than the finest output are not needed
+    out_ch = dec + ch[-1:]      # channels available at each scale after decoding
+    self.heads = nn.ModuleList([nn.Conv2d(out_ch[s], d, 1) for s, d in zip(scales, dims)])
+    if conf.compute_uncertainty:
+        self.confidence_heads = nn.ModuleList([nn.Conv2d(out_ch[s], 1, 1) for s in scales])
 
-    def _forward(self, data):
-        x = data[self.conf.image_key]
-        skips = []
-        for i, block in enumerate(self.encoder):
-            if i > 0: x = F.max_pool2d(x, 2, ceil_mode=True)
-            x = block(x)
-            skips.append(x)
-        feats = [None] * len(skips)
-        feats[-1] = x
-        for i in reversed(range(self.first_decoded, len(skips) - 1)):
-            skip = skips[i]
-            up = F.interpolate(x, size=skip.shape[-2:], mode='bilinear', align_corners=False)
-            x = feats[i] = self.decoder[i - self.first_decoded](torch.cat([up, skip], 1))
-        maps = [head(feats[s]) for head, s in zip(self.heads, self.conf.output_scales)]
-        if self.conf.l2_normalize: maps = [F.normalize(m, dim=1) for m in maps]
-        pred = {'feature_maps': maps}
-        if self.conf.compute_uncertainty:
-            pred['confidences'] = [torch.sigmoid(h(feats[s])) for h, s in zip(self.confidence_heads, self.conf.output_scales)]
-        return pred
+# %% ../../nbs/31_models.unet.ipynb #40aeb8f0
+@patch
+def _forward(self:UNet, data):
+    x = data[self.conf.image_key]
+    skips = []
+    for i, block in enumerate(self.encoder):
+        if i > 0: x = F.max_pool2d(x, 2, ceil_mode=True)
+        x = block(x)
+        skips.append(x)
+    feats = [None] * len(skips)
+    feats[-1] = x
+    for i in reversed(range(self.first_decoded, len(skips) - 1)):
+        skip = skips[i]
+        up = F.interpolate(x, size=skip.shape[-2:], mode='bilinear', align_corners=False)
+        x = feats[i] = self.decoder[i - self.first_decoded](torch.cat([up, skip], 1))
+    maps = [head(feats[s]) for head, s in zip(self.heads, self.conf.output_scales)]
+    if self.conf.l2_normalize: maps = [F.normalize(m, dim=1) for m in maps]
+    pred = {'feature_maps': maps}
+    if self.conf.compute_uncertainty:
+        pred['confidences'] = [torch.sigmoid(h(feats[s])) for h, s in zip(self.confidence_heads, self.conf.output_scales)]
+    return pred

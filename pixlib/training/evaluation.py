@@ -28,7 +28,7 @@ class EvalResults:
         self.med = {k: MedianMetric() for k in t.median_metrics}
         self.rec = {k: RecallMetric(ths) for k, ths in t.recall_metrics.items()}
 
-# %% ../../nbs/43_training.evaluation.ipynb #0a764779
+# %% ../../nbs/43_training.evaluation.ipynb #33f0fc91
 @patch
 def check_names(self:EvalResults, metrics:dict, # the metrics of a batch
                 model_name:str='the model'): # for the message
@@ -36,6 +36,7 @@ def check_names(self:EvalResults, metrics:dict, # the metrics of a batch
     for k, what in [*((k, 'median_metrics') for k in self.med), *((k, 'recall_metrics') for k in self.rec)]:
         if k not in metrics: raise ConfigError(f"train.{what}: '{k}' is not a metric of {model_name} (metrics: {', '.join(metrics)})")
 
+# %% ../../nbs/43_training.evaluation.ipynb #a09983e5
 @patch
 def update(self:EvalResults, losses:dict, metrics:dict): # per-sample tensors of a batch
     "Add the losses and metrics of a batch."
@@ -54,13 +55,14 @@ def compute(self:EvalResults) -> dict:
     for k, m in self.rec.items(): results.update({f'recall/{k}@{th:g}': r for th, r in zip(m.thresholds, m.compute())})
     return results
 
-# %% ../../nbs/43_training.evaluation.ipynb #33d48ab9
+# %% ../../nbs/43_training.evaluation.ipynb #89634c44
 @patch
 def state(self:EvalResults) -> dict:
     "The accumulators as plain tensors (what processes exchange)."
     return {'avg': {k: m.state() for k, m in self.avg.items()}, 'med': {k: m.state() for k, m in self.med.items()},
             'rec': {k: m.state() for k, m in self.rec.items()}}
 
+# %% ../../nbs/43_training.evaluation.ipynb #e40e04c9
 @patch
 def merge(self:EvalResults, states:list[dict]): # the `state()` of every process
     "Load the sum (means) or concatenation (medians, recalls) of several `state()`s."
@@ -70,6 +72,7 @@ def merge(self:EvalResults, states:list[dict]): # the `state()` of every process
             acc[k].load_state(sum(parts[1:], parts[0]) if kind == 'avg' else torch.cat(parts))
     return self
 
+# %% ../../nbs/43_training.evaluation.ipynb #4e28ff40
 @patch
 def gather(self:EvalResults):
     "Merge the accumulators of every process (no-op in a single process)."

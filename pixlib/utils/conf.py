@@ -4,13 +4,15 @@
 
 # %% auto #0
 __all__ = ['MAX_CONF_BYTES', 'MAX_CONF_DEPTH', 'MAX_CONF_ALIASES', 'MAX_CONF_NODES', 'CONFIGS_DIR', 'ConfigError', 'bounded_yaml',
-           'shipped_configs', 'load_conf', 'parse_overrides', 'merge_confs', 'Configurable', 'available', 'get_class']
+           'shipped_configs', 'load_conf', 'parse_overrides', 'merge_confs', 'Configurable', 'available', 'get_class',
+           'CLIParser']
 
 # %% ../../nbs/03_utils.conf.ipynb #0e946a32
-import importlib, importlib.util, inspect, os, pkgutil, re, sys
+import argparse, contextlib, importlib, importlib.util, inspect, os, pkgutil, re, sys
 from pathlib import Path
 from omegaconf import OmegaConf, DictConfig, ListConfig, errors as oc_errors
 import yaml
+from fastcore.basics import patch
 
 # %% ../../nbs/03_utils.conf.ipynb #9281f91f
 class ConfigError(ValueError):
@@ -34,7 +36,7 @@ class _BoundedLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally: self.depth -= 1
 
-# %% ../../nbs/03_utils.conf.ipynb #d5f54350
+# %% ../../nbs/03_utils.conf.ipynb #6ffca7fe
 def _expanded_size(node, loader, memo:dict) -> int:
     "Number of values `node` expands to (aliases counted as copies), computed once per node."
     if id(node) in memo:
@@ -48,6 +50,7 @@ def _expanded_size(node, loader, memo:dict) -> int:
     memo[id(node)] = n
     return n
 
+# %% ../../nbs/03_utils.conf.ipynb #7f5ad540
 def bounded_yaml(text:str, # the YAML text
                  source='<string>'): # the file, for messages
     "Parse YAML safely within the limits on size, nesting, aliases and expansion; `ConfigError` naming `source` otherwise."
@@ -60,7 +63,7 @@ def bounded_yaml(text:str, # the YAML text
         return loader.construct_document(node)
     finally: loader.dispose()
 
-# %% ../../nbs/03_utils.conf.ipynb #2f8ed5f3
+# %% ../../nbs/03_utils.conf.ipynb #8b44e53a
 import pixlib
 CONFIGS_DIR = Path(pixlib.__file__).resolve().parent/'configs'
 
@@ -68,6 +71,7 @@ def shipped_configs() -> list[str]:
     "Names of the configs shipped in `pixlib/configs`."
     return sorted(p.stem for p in CONFIGS_DIR.glob('*.yaml'))
 
+# %% ../../nbs/03_utils.conf.ipynb #db0fe532
 def _find_conf(conf:str|Path) -> Path:
     p = Path(conf).expanduser()
     if p.is_file(): return p
@@ -76,6 +80,7 @@ def _find_conf(conf:str|Path) -> Path:
     raise ConfigError(f"Config file not found: '{conf}' (neither a file nor a shipped config; shipped configs: "
                       f"{', '.join(shipped_configs()) or 'none'})")
 
+# %% ../../nbs/03_utils.conf.ipynb #d5d33d6d
 def load_conf(conf:str|Path) -> DictConfig: # a YAML path or the name of a shipped config
     "Load a YAML config by path or by the name of a config shipped in `pixlib/configs`."
     path = _find_conf(conf)
@@ -95,7 +100,7 @@ def load_conf(conf:str|Path) -> DictConfig: # a YAML path or the name of a shipp
     try: return OmegaConf.create(data)
     except oc_errors.OmegaConfBaseException as e: raise ConfigError(f"Invalid config file '{path}': {e}".splitlines()[0]) from None
 
-# %% ../../nbs/03_utils.conf.ipynb #d95127c2
+# %% ../../nbs/03_utils.conf.ipynb #c252663a
 _override_re = re.compile(r'^[A-Za-z_][\w\-]*(\.[A-Za-z_0-9][\w\-]*)*=')
 
 def parse_overrides(overrides:list[str]) -> DictConfig: # items such as 'train.lr=0.01'
@@ -107,15 +112,17 @@ def parse_overrides(overrides:list[str]) -> DictConfig: # items such as 'train.l
     except oc_errors.OmegaConfBaseException as e:
         raise ConfigError(f"Malformed override in {list(overrides)}: {str(e).splitlines()[0]}") from None
 
+# %% ../../nbs/03_utils.conf.ipynb #4c391391
 def merge_confs(*confs) -> DictConfig:
     "Merge configs (dicts, DictConfigs, YAML strings are not accepted), later ones winning."
     try: return OmegaConf.merge(*[OmegaConf.create(c) if isinstance(c, dict) else c for c in confs])
     except oc_errors.OmegaConfBaseException as e:
         raise ConfigError(f"Cannot merge configs at '{getattr(e, 'full_key', '')}': {str(e).splitlines()[0]}") from None
 
-# %% ../../nbs/03_utils.conf.ipynb #edbd7b22
+# %% ../../nbs/03_utils.conf.ipynb #90bf6d39
 def _is_open(v) -> bool: return v is None or (isinstance(v, dict) and not v)
 
+# %% ../../nbs/03_utils.conf.ipynb #edd2dc41
 def _type_ok(default, value) -> bool:
     if value is None or default is None: return True
     if isinstance(default, bool): return isinstance(value, bool)
@@ -126,9 +133,11 @@ def _type_ok(default, value) -> bool:
     if isinstance(default, dict): return isinstance(value, (dict, DictConfig))
     return True
 
+# %% ../../nbs/03_utils.conf.ipynb #d7101395
 def _tname(v) -> str:
     return {DictConfig: 'mapping', ListConfig: 'list', dict: 'mapping', list: 'list'}.get(type(v), type(v).__name__)
 
+# %% ../../nbs/03_utils.conf.ipynb #71ed3a78
 def _check(defaults:dict, conf:DictConfig, owner:str, prefix:str=''):
     for k, d in defaults.items():
         if d == '???' or _is_open(d): continue
@@ -139,15 +148,19 @@ def _check(defaults:dict, conf:DictConfig, owner:str, prefix:str=''):
                               f"got {_tname(v)} {OmegaConf.to_container(v) if isinstance(v, (DictConfig, ListConfig)) else v!r}")
         if isinstance(d, dict) and v is not None: _check(d, v, owner, f'{prefix}{k}.')
 
+# %% ../../nbs/03_utils.conf.ipynb #a1da7619
 def _open_nodes(defaults:dict, node:DictConfig):
     for k, d in defaults.items():
         if isinstance(d, dict):
             if not d: OmegaConf.set_struct(node[k], False)
             else: _open_nodes(d, node[k])
 
+# %% ../../nbs/03_utils.conf.ipynb #8efde96e
 class Configurable:
     "Base of the components configured by a `default_conf` merged over their parents' (datasets, models)."
+
     default_conf = {}
+
     _conf_owner = 'component'   # how errors call this family of classes
 
     def __init_subclass__(cls, **kwargs):
@@ -162,30 +175,31 @@ class Configurable:
                 raise ConfigError(f"{cls.__name__}.default_conf: {str(e).splitlines()[0]}") from None
         cls.default_conf = OmegaConf.to_container(OmegaConf.create(merged))
 
-    @classmethod
-    def build_conf(cls, conf=None) -> DictConfig: # a dict or DictConfig, merged over `default_conf`
-        "Merge `conf` over the class's defaults; check unknown keys, types and mandatory values; read-only."
-        owner = f'{cls.__name__} ({cls._conf_owner})'
-        defaults = OmegaConf.create(cls.default_conf)
-        OmegaConf.set_struct(defaults, True)
-        _open_nodes(cls.default_conf, defaults)
-        if conf is None: conf = {}
-        if not isinstance(conf, (dict, DictConfig)):
-            raise ConfigError(f"{owner}: the config must be a mapping, got {type(conf).__name__}")
-        try: merged = OmegaConf.merge(defaults, conf)
-        except oc_errors.ConfigKeyError as e:
-            valid = ', '.join(sorted(OmegaConf.select(defaults, e.full_key.rpartition('.')[0]) or defaults)
-                              if '.' in e.full_key else sorted(defaults))
-            raise ConfigError(f"{owner}: unknown config key '{e.full_key}' (valid keys here: {valid})") from None
-        except oc_errors.OmegaConfBaseException as e:
-            raise ConfigError(f"{owner}: invalid config at '{getattr(e, 'full_key', '')}': {str(e).splitlines()[0]}") from None
-        _check(cls.default_conf, merged, owner)
-        missing = sorted(OmegaConf.missing_keys(merged))
-        if missing: raise ConfigError(f"{owner}: missing mandatory config value(s): {', '.join(missing)}")
-        OmegaConf.set_readonly(merged, True)
-        return merged
+# %% ../../nbs/03_utils.conf.ipynb #0246fbed
+@patch(cls_method=True)
+def build_conf(cls:Configurable, conf=None) -> DictConfig: # a dict or DictConfig, merged over `default_conf`
+    "Merge `conf` over the class's defaults; check unknown keys, types and mandatory values; read-only."
+    owner = f'{cls.__name__} ({cls._conf_owner})'
+    defaults = OmegaConf.create(cls.default_conf)
+    OmegaConf.set_struct(defaults, True)
+    _open_nodes(cls.default_conf, defaults)
+    if conf is None: conf = {}
+    if not isinstance(conf, (dict, DictConfig)):
+        raise ConfigError(f"{owner}: the config must be a mapping, got {type(conf).__name__}")
+    try: merged = OmegaConf.merge(defaults, conf)
+    except oc_errors.ConfigKeyError as e:
+        valid = ', '.join(sorted(OmegaConf.select(defaults, e.full_key.rpartition('.')[0]) or defaults)
+                          if '.' in e.full_key else sorted(defaults))
+        raise ConfigError(f"{owner}: unknown config key '{e.full_key}' (valid keys here: {valid})") from None
+    except oc_errors.OmegaConfBaseException as e:
+        raise ConfigError(f"{owner}: invalid config at '{getattr(e, 'full_key', '')}': {str(e).splitlines()[0]}") from None
+    _check(cls.default_conf, merged, owner)
+    missing = sorted(OmegaConf.missing_keys(merged))
+    if missing: raise ConfigError(f"{owner}: missing mandatory config value(s): {', '.join(missing)}")
+    OmegaConf.set_readonly(merged, True)
+    return merged
 
-# %% ../../nbs/03_utils.conf.ipynb #2b607021
+# %% ../../nbs/03_utils.conf.ipynb #ebc3360d
 def _import(modname:str):
     "Import `modname`; None if that module (not one it imports) does not exist."
     try: return importlib.import_module(modname)
@@ -193,6 +207,7 @@ def _import(modname:str):
         if e.name is not None and (modname == e.name or modname.startswith(e.name + '.')): return None
         raise
 
+# %% ../../nbs/03_utils.conf.ipynb #45d49cb6
 def _not_importable(name:str, kind:str, package:str) -> str:
     "The message for a name that is neither one of pixlib's components nor an importable module."
     top = name.split('.')[0]
@@ -201,6 +216,7 @@ def _not_importable(name:str, kind:str, package:str) -> str:
             f"the folder that holds {top}.py (or the package {top}/), add that folder to PYTHONPATH or sys.path, "
             f"or install your project with `pip install -e .`")
 
+# %% ../../nbs/03_utils.conf.ipynb #6e7aae16
 def _from_file(path:Path):
     name = f'_pixlib_user_{abs(hash(str(path.resolve())))}_{path.stem}'
     if name in sys.modules: return sys.modules[name]
@@ -210,16 +226,43 @@ def _from_file(path:Path):
     except BaseException: del sys.modules[name]; raise
     return mod
 
+# %% ../../nbs/03_utils.conf.ipynb #f2dc5995
 def available(package:str) -> list[str]:
     "Short names of the modules of `package` (e.g. 'pixlib.models'), base modules and private ones excluded."
     pkg = importlib.import_module(package)
     return sorted(m.name for m in pkgutil.iter_modules(pkg.__path__)
                   if not m.name.startswith('_') and not m.name.startswith('base_'))
 
+# %% ../../nbs/03_utils.conf.ipynb #f49ac205
 def _candidates(mod, base):
     return [c for _, c in inspect.getmembers(mod, inspect.isclass)
             if issubclass(c, base) and c is not base and c.__module__ == mod.__name__]
 
+# %% ../../nbs/03_utils.conf.ipynb #e92204d5
+@contextlib.contextmanager
+def _cwd_importable():
+    "Make the working directory importable for the duration of the block only: `sys.path` is restored afterwards."
+    cwd = os.getcwd()
+    added = cwd not in sys.path and '' not in sys.path
+    if added: sys.path.append(cwd)
+    try: yield
+    finally:
+        if added and cwd in sys.path: del sys.path[len(sys.path) - 1 - sys.path[::-1].index(cwd)]
+
+# %% ../../nbs/03_utils.conf.ipynb #733e481e
+def _module_of(name:str, package:str):
+    "The module that `name` refers to and the class name that ends `name`, if any; (None, None) if none is importable."
+    root = package.split('.')[0]
+    with _cwd_importable():
+        for modname in (f'{package}.{name}', f'{root}.{name}', name):
+            if (mod := _import(modname)) is not None: return mod, None
+        if '.' in name:   # maybe module.ClassName
+            modpath, _, clsname = name.rpartition('.')
+            for modname in (f'{package}.{modpath}', f'{root}.{modpath}', modpath):
+                if (mod := _import(modname)) is not None: return mod, clsname
+    return None, None
+
+# %% ../../nbs/03_utils.conf.ipynb #8ce9b73e
 def get_class(name:str, # short name, dotted module path (optionally .ClassName) or path/to/file.py[:ClassName]
               base:type, # the class looked for must subclass it
               package:str): # package of the short names, e.g. 'pixlib.models'
@@ -233,14 +276,7 @@ def get_class(name:str, # short name, dotted module path (optionally .ClassName)
         if not Path(path).is_file(): raise ConfigError(f"{kind} file not found: '{path}'")
         mod = _from_file(Path(path))
     else:
-        if os.getcwd() not in sys.path and '' not in sys.path: sys.path.append(os.getcwd())
-        root = package.split('.')[0]
-        for modname in (f'{package}.{name}', f'{root}.{name}', name):
-            if (mod := _import(modname)) is not None: break
-        if mod is None and '.' in name:   # maybe module.ClassName
-            modpath, _, clsname = name.rpartition('.')
-            for modname in (f'{package}.{modpath}', f'{root}.{modpath}', modpath):
-                if (mod := _import(modname)) is not None: break
+        mod, clsname = _module_of(name, package)
         if mod is None: raise ConfigError(_not_importable(name, kind, package))
     if clsname:
         c = getattr(mod, clsname, None)
@@ -253,3 +289,10 @@ def get_class(name:str, # short name, dotted module path (optionally .ClassName)
     if not found: raise ConfigError(f"Module '{mod.__name__}' (for {kind} '{name}') defines no subclass of {kind}")
     raise ConfigError(f"Module '{mod.__name__}' defines several {kind} classes ({', '.join(c.__name__ for c in found)}): "
                       f"name one, e.g. '{name}.{found[0].__name__}'")
+
+# %% ../../nbs/03_utils.conf.ipynb #97625058
+class CLIParser(argparse.ArgumentParser):
+    "An `argparse.ArgumentParser` whose errors are one line on stderr (`prog: error: ... (see prog --help)`) and exit status 2."
+    def error(self, message):
+        "Print `prog: error: message (see prog --help)` on stderr and exit with status 2."
+        sys.stderr.write(f'{self.prog}: error: {message} (see {self.prog} --help)\n'); sys.exit(2)

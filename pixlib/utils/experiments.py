@@ -18,7 +18,7 @@ from omegaconf import OmegaConf, DictConfig
 from ..settings import training_path
 from .conf import ConfigError, merge_confs
 
-# %% ../../nbs/40_utils.experiments.ipynb #006b94d8
+# %% ../../nbs/40_utils.experiments.ipynb #41b76af0
 MAX_NAME_LEN = 200
 _part_re = re.compile(r'^\w[\w.+=@,-]*$')
 
@@ -30,6 +30,7 @@ def _name_problem(name) -> str|None:
     bad = next((p for p in name.split('/') if not _part_re.match(p) or len(p) > 100), None)
     if bad is not None: return f"component {bad!r} is not a plain name (letters, digits, _ - . + = @ , ; no '.', '..' or empty part)"
 
+# %% ../../nbs/40_utils.experiments.ipynb #36ceb3f6
 def experiment_dir(name:str, # experiment name, e.g. 'homography_v1' or 'group/run3'
                    root:Path|None=None) -> Path: # default: `training_path()`
     "The folder of experiment `name`, strictly inside the training folder; an invalid name raises `ConfigError`."
@@ -41,14 +42,16 @@ def experiment_dir(name:str, # experiment name, e.g. 'homography_v1' or 'group/r
         raise ConfigError(f"Invalid experiment name {name!r}: {d} resolves to {real}, outside the training folder {rroot}")
     return d
 
+# %% ../../nbs/40_utils.experiments.ipynb #7a21af3d
 def _exp_path(name:str|Path, root:Path|None=None) -> Path:
     "A `Path` or an absolute path is an experiment folder; a string is a name under `root` (default `training_path()`)."
     return Path(name) if isinstance(name, Path) or Path(name).is_absolute() else experiment_dir(name, root)
 
-# %% ../../nbs/40_utils.experiments.ipynb #2912b184
+# %% ../../nbs/40_utils.experiments.ipynb #559bc0bb
 class CheckpointWriteError(OSError):
     "A checkpoint could not be written (disk full, read-only folder...); the message names the folder."
 
+# %% ../../nbs/40_utils.experiments.ipynb #a83a5605
 def _fsync_dir(d:Path):
     "Make a rename in folder `d` durable."
     fd = os.open(d, os.O_RDONLY)
@@ -56,6 +59,7 @@ def _fsync_dir(d:Path):
     except OSError: pass   # some file systems cannot fsync a folder
     finally: os.close(fd)
 
+# %% ../../nbs/40_utils.experiments.ipynb #d6ae34b6
 def save_checkpoint(state:dict, path:Path):
     "Save `state` to `path` atomically (temporary file, fsync, rename, fsync of the folder)."
     path = Path(path)
@@ -84,7 +88,7 @@ def load_checkpoint(path:Path, map_location='cpu') -> dict:
         raise ConfigError(f"Corrupt checkpoint '{path}': no model state in it")
     return ckpt
 
-# %% ../../nbs/40_utils.experiments.ipynb #5c10f551
+# %% ../../nbs/40_utils.experiments.ipynb #ea0d3952
 _ckpt_re = re.compile(r'^checkpoint_(\d+)_(\d+)\.tar$')
 
 def list_checkpoints(name:str|Path) -> list[Path]: # experiment name or folder
@@ -93,16 +97,19 @@ def list_checkpoints(name:str|Path) -> list[Path]: # experiment name or folder
     found = [(int(m.group(2)), int(m.group(1)), p) for p in d.glob('checkpoint_*.tar') if (m := _ckpt_re.match(p.name))]
     return [p for *_, p in sorted(found)]
 
+# %% ../../nbs/40_utils.experiments.ipynb #c7b6c27d
 def last_checkpoint(name:str|Path) -> Path|None:
     "The latest periodic checkpoint of an experiment, or None."
     ckpts = list_checkpoints(name)
     return ckpts[-1] if ckpts else None
 
+# %% ../../nbs/40_utils.experiments.ipynb #f4c608fe
 def list_experiments(root:Path|None=None) -> list[str]: # default: `training_path()`
     "Names of the experiments (folders with a `config.yaml`) under `root`."
     root = Path(root or training_path())
     return sorted(str(p.parent.relative_to(root)) for p in root.rglob('config.yaml'))
 
+# %% ../../nbs/40_utils.experiments.ipynb #43c158c4
 def delete_old_checkpoints(name:str|Path, keep_last:int):
     "Delete the periodic checkpoints of an experiment but the `keep_last` latest (the best is never deleted)."
     if keep_last is None or keep_last < 1: return
@@ -121,7 +128,7 @@ def latest_good_checkpoint(name:str|Path, # experiment name or folder
     if err is not None: raise err
     return None
 
-# %% ../../nbs/40_utils.experiments.ipynb #200f2b84
+# %% ../../nbs/40_utils.experiments.ipynb #0c5f38c7
 class ExperimentLockedError(ConfigError):
     "The experiment is being written by another live process."
 
@@ -129,6 +136,7 @@ def _lock_text(path:Path) -> str:
     try: return path.read_text(errors='replace').strip() or 'an unknown process'
     except OSError: return 'an unknown process'
 
+# %% ../../nbs/40_utils.experiments.ipynb #cef1b304
 _held = set()   # the locks this process holds
 
 def _forget_locks_in_child():
@@ -136,6 +144,7 @@ def _forget_locks_in_child():
     for lk in list(_held): os.close(lk.fd); lk.fd = None
     _held.clear()
 
+# %% ../../nbs/40_utils.experiments.ipynb #204ff103
 os.register_at_fork(after_in_child=_forget_locks_in_child)
 
 class ExperimentLock:
@@ -164,7 +173,7 @@ def acquire(self:ExperimentLock):
     self.fd = fd; _held.add(self)
     return self
 
-# %% ../../nbs/40_utils.experiments.ipynb #a80cff14
+# %% ../../nbs/40_utils.experiments.ipynb #20070e88
 @patch
 def release(self:ExperimentLock):
     "Remove the lock file and release the lock."
@@ -173,11 +182,18 @@ def release(self:ExperimentLock):
     try: self.path.unlink(missing_ok=True)
     finally: os.close(self.fd); self.fd = None
 
+# %% ../../nbs/40_utils.experiments.ipynb #26ce70cf
 @patch
-def __enter__(self:ExperimentLock): return self.acquire()
-@patch
-def __exit__(self:ExperimentLock, *exc): self.release()
+def __enter__(self:ExperimentLock):
+    "Acquire the lock (`with ExperimentLock(path):`)."
+    return self.acquire()
 
+@patch
+def __exit__(self:ExperimentLock, *exc):
+    "Release the lock, whatever happened in the block."
+    self.release()
+
+# %% ../../nbs/40_utils.experiments.ipynb #d637662f
 def lock_holder(folder:Path) -> str|None: # an experiment folder
     "Who holds the lock of an experiment (a live process), or None."
     p = Path(folder)/'.lock'
@@ -212,11 +228,12 @@ def find_checkpoint(name:str|Path, # experiment name (under `root`) or `Path` of
     if path is None: raise ConfigError(f"Experiment '{name}' has no checkpoint in {d}")
     return path
 
-# %% ../../nbs/40_utils.experiments.ipynb #c489b7ed
+# %% ../../nbs/40_utils.experiments.ipynb #d6744638
 def _in_pixlib(modname:str) -> bool:
     try: return importlib.util.find_spec(modname) is not None
     except (ImportError, ValueError, AttributeError): return False
 
+# %% ../../nbs/40_utils.experiments.ipynb #ec7acb46
 def pixlib_name(name, # a model or dataset name from a config
                 package:str, # the package of the short names, e.g. 'pixlib.models'
                 trust_code:bool=False, # allow any name (user modules, files): they are imported
@@ -231,7 +248,7 @@ def pixlib_name(name, # a model or dataset name from a config
     raise ConfigError(f"The {what} names {name!r}, code outside pixlib (a module or a file of its author): opening it would "
                       f"run that code. If you trust its author, pass trust_code=True (e.g. load_experiment(..., trust_code=True))")
 
-# %% ../../nbs/40_utils.experiments.ipynb #16a7725a
+# %% ../../nbs/40_utils.experiments.ipynb #00e0d22d
 def _strings(c, key=None):
     "(key, value) of every string in nested dicts and lists."
     if isinstance(c, dict):
@@ -240,6 +257,7 @@ def _strings(c, key=None):
         for v in c: yield from _strings(v, key)
     elif isinstance(c, str): yield key, c
 
+# %% ../../nbs/40_utils.experiments.ipynb #1309bcd3
 def check_code_free(section, # a config section (dict or DictConfig), e.g. an experiment's `model`
                     package:str, # the package of its short names, e.g. 'pixlib.models'
                     trust_code:bool=False, # allow anything
@@ -271,7 +289,7 @@ def load_experiment(name:str|Path, # experiment name (under `training_path()`) o
         raise ConfigError(f"Checkpoint '{path}' does not fit model {type(model).__name__}: missing {missing[:5]}, unexpected {unexpected[:5]}")
     return model.eval()
 
-# %% ../../nbs/40_utils.experiments.ipynb #9cf20d79
+# %% ../../nbs/40_utils.experiments.ipynb #8c59f649
 class _Tee:
     "A text stream writing to a console stream and to a log file."
     def __init__(self, stream, log): self.stream, self.log, self._lock = stream, log, threading.Lock()
@@ -284,6 +302,7 @@ class _Tee:
     def isatty(self): return getattr(self.stream, 'isatty', lambda: False)()
     def __getattr__(self, k): return getattr(self.stream, k)
 
+# %% ../../nbs/40_utils.experiments.ipynb #ed348c46
 @contextmanager
 def capture_output(path:Path, mode:str='a'): # log file, appended to by default
     "Copy stdout and stderr to `path` inside the block; yields the original stderr for progress bars."

@@ -30,7 +30,7 @@ def list_images(folder, # a folder of images (searched recursively)
     if not files: raise ConfigError(f"{owner} '{folder}' contains no image (extensions: {' '.join(IMAGE_EXTENSIONS)})")
     return files
 
-# %% ../../nbs/04_utils.image.ipynb #c771d59a
+# %% ../../nbs/04_utils.image.ipynb #ba7442e1
 def _to_array(img:Image.Image, grayscale:bool, as_float:bool|None) -> np.ndarray:
     "A PIL image as (H, W) or (H, W, 3), uint8 or float32 in [0, 1]; 16-bit and float images keep their precision as float."
     if img.mode in ('I;16', 'I;16L', 'I;16B', 'I;16N', 'I', 'F'):   # 16-bit (or 32-bit) grayscale
@@ -44,6 +44,7 @@ def _to_array(img:Image.Image, grayscale:bool, as_float:bool|None) -> np.ndarray
     if as_float is None: as_float = False
     return a.astype(np.float32) / 255 if as_float else a
 
+# %% ../../nbs/04_utils.image.ipynb #446a6e8c
 def load_image(path, # an image file
                grayscale:bool=False, # (H, W) luminance instead of (H, W, 3) RGB
                as_float:bool|None=False, # float32 in [0, 1] instead of uint8 (keeps 16-bit precision); None: uint8 for 8-bit files, float32 for others
@@ -55,12 +56,13 @@ def load_image(path, # an image file
             return _to_array(img, grayscale, as_float)
     except (OSError, ValueError, SyntaxError) as e: raise ConfigError(f"cannot read image '{path}': {e}") from None
 
-# %% ../../nbs/04_utils.image.ipynb #387f0c5c
+# %% ../../nbs/04_utils.image.ipynb #d913de5b
 def _area_resize(img, size):
     "Downsample an (H, W, C) image to `size` (w, h) by area averaging (torch's adaptive average pooling)."
     t = torch.from_numpy(np.ascontiguousarray(img, dtype=np.float32)).permute(2, 0, 1)[None]
     return torch.nn.functional.adaptive_avg_pool2d(t, size[::-1])[0].permute(1, 2, 0).numpy()
 
+# %% ../../nbs/04_utils.image.ipynb #e14bebbd
 photo_names = ('grace_hopper.jpg', 'Minduka_Present_Blue_Pack.png')
 
 @functools.lru_cache(maxsize=None)
@@ -88,7 +90,7 @@ def sample_data_images() -> dict:
     shade = (np.clip(shade, 0, 1) * 255).round().astype(np.uint8)
     return {'grace_hopper.jpg': hopper, 'jacksboro_fault_dem.npz': np.repeat(shade[..., None], 3, -1)}
 
-# %% ../../nbs/04_utils.image.ipynb #c45b3940
+# %% ../../nbs/04_utils.image.ipynb #acf0d159
 def _value_noise(rng, size, octaves=5):
     "Multi-octave smooth noise in [0, 1], (size, size): random grids upsampled bicubically (PIL, no torch threads)."
     out = np.zeros((size, size))
@@ -99,6 +101,7 @@ def _value_noise(rng, size, octaves=5):
     out -= out.min()
     return out / max(out.max(), 1e-8)
 
+# %% ../../nbs/04_utils.image.ipynb #0388219b
 def _shapes(rng, size, num_shapes=24) -> np.ndarray:
     "Smooth noise under random polygons, ellipses and lines, (size, size, 3) uint8."
     base = np.stack([_value_noise(rng, size) for _ in range(3)], -1)
@@ -124,7 +127,7 @@ def _shapes(rng, size, num_shapes=24) -> np.ndarray:
                       fill=colour, width=int(rng.integers(1, 5)))
     return np.asarray(img)
 
-# %% ../../nbs/04_utils.image.ipynb #5adfbd12
+# %% ../../nbs/04_utils.image.ipynb #c68f1a05
 def _noise(rng, size, x, y):
     f = np.fft.fftfreq(size)[:, None] ** 2 + np.fft.fftfreq(size)[None] ** 2
     amp = 1 / np.maximum(f, 1 / size**2) ** 0.75 * np.exp(-f * (size / 6) ** 2)   # pink noise, no pixel-level hash
@@ -134,6 +137,7 @@ def _noise(rng, size, x, y):
     mix = rng.uniform(0.3, 1, (3, 3)) * (rng.uniform(size=(3, 1)) > 0.3)
     return np.einsum('ij,jhw->hwi', mix + np.eye(3), img) / 4 + 0.5
 
+# %% ../../nbs/04_utils.image.ipynb #0cea786c
 def _checker(rng, size, x, y):
     p = rng.uniform(8, 20)
     a = rng.uniform(0, np.pi)
@@ -142,7 +146,7 @@ def _checker(rng, size, x, y):
     c0, c1 = rng.uniform(0, 1, 3), rng.uniform(0, 1, 3)
     return c0 * c + c1 * (1 - c)
 
-# %% ../../nbs/04_utils.image.ipynb #2fca704c
+# %% ../../nbs/04_utils.image.ipynb #a111f1b2
 def _stripes(rng, size, x, y):
     img = np.zeros((size, size, 3), np.float32)
     for _ in range(3):
@@ -151,6 +155,7 @@ def _stripes(rng, size, x, y):
         img = img + s * rng.uniform(-1, 1, 3) / 3
     return img + 0.5
 
+# %% ../../nbs/04_utils.image.ipynb #dbc55da9
 def _discs(rng, size, x, y):
     img = np.ones((size, size, 3), np.float32) * rng.uniform(0, 1, 3)
     for _ in range(int(rng.integers(15, 30))):

@@ -12,11 +12,12 @@ import numpy as np
 import torch
 from torch.utils.data._utils.collate import collate as _torch_collate, default_collate_fn_map
 
-# %% ../../nbs/02_utils.tensor.ipynb #2f34d499
+# %% ../../nbs/02_utils.tensor.ipynb #31578d47
 def is_tensor_wrapper(x) -> bool:
     "Does `x` follow the tensor-wrapper protocol (a tensor in `_data`, rebuilt by `type(x)(data)`)?"
     return not isinstance(x, torch.Tensor) and isinstance(getattr(x, '_data', None), torch.Tensor)
 
+# %% ../../nbs/02_utils.tensor.ipynb #12a9e24e
 def map_tensor(x, func):
     "Apply `func` to every tensor in the nested structure `x` (dicts, lists, tuples, tensor wrappers)."
     if isinstance(x, torch.Tensor): return func(x)
@@ -26,12 +27,13 @@ def map_tensor(x, func):
     if isinstance(x, (list, tuple)): return type(x)(map_tensor(v, func) for v in x)
     return x
 
-# %% ../../nbs/02_utils.tensor.ipynb #088f414f
+# %% ../../nbs/02_utils.tensor.ipynb #13f955b8
 def batch_to_device(batch, device, # a torch device or a string such as 'cuda'
                     non_blocking:bool=True):
     "Move every tensor and tensor wrapper in the nested `batch` to `device`."
     return map_tensor(batch, lambda t: t.to(device, non_blocking=non_blocking))
 
+# %% ../../nbs/02_utils.tensor.ipynb #8deafbc1
 def batch_to_numpy(batch):
     "Detach every tensor of the nested `batch` and convert it to a numpy array."
     def conv(x):
@@ -42,7 +44,7 @@ def batch_to_numpy(batch):
         return x
     return conv(batch)
 
-# %% ../../nbs/02_utils.tensor.ipynb #44512f91
+# %% ../../nbs/02_utils.tensor.ipynb #f24b0849
 import abc
 
 class _WrapperMeta(abc.ABCMeta):
@@ -51,6 +53,7 @@ class _WrapperMeta(abc.ABCMeta):
 class TensorWrapperLike(metaclass=_WrapperMeta):
     "Virtual base class: `isinstance(x, TensorWrapperLike)` is `is_tensor_wrapper(x)`."
 
+# %% ../../nbs/02_utils.tensor.ipynb #5e4f66af
 def _collate_wrappers(batch, *, collate_fn_map=None):
     elem = batch[0]
     if any(type(b) is not type(elem) for b in batch):
@@ -59,6 +62,7 @@ def _collate_wrappers(batch, *, collate_fn_map=None):
 
 def _collate_none(batch, *, collate_fn_map=None): return None
 
+# %% ../../nbs/02_utils.tensor.ipynb #72e5cce2
 collate_fn_map = {**default_collate_fn_map, TensorWrapperLike: _collate_wrappers, type(None): _collate_none}
 
 def collate(batch:list): # list of samples (nested dicts/lists of tensors, arrays, numbers, strings, tensor wrappers)

@@ -10,6 +10,7 @@ import random, time, math
 from contextlib import contextmanager
 import numpy as np
 import torch
+from fastcore.basics import patch
 
 # %% ../../nbs/01_utils.tools.ipynb #ce76bf0b
 def set_seed(seed:int, # the seed for python, numpy and torch
@@ -20,7 +21,7 @@ def set_seed(seed:int, # the seed for python, numpy and torch
     torch.manual_seed(seed)
     if cuda and torch.cuda.is_available(): torch.cuda.manual_seed_all(seed)
 
-# %% ../../nbs/01_utils.tools.ipynb #5a5bd9e8
+# %% ../../nbs/01_utils.tools.ipynb #518de613
 def get_rng_state(cuda:bool=True) -> dict:
     "The states of python, numpy and torch (and CUDA) generators, made of plain numbers, lists and tensors."
     version, mt, gauss = random.getstate()
@@ -31,6 +32,7 @@ def get_rng_state(cuda:bool=True) -> dict:
     if cuda and torch.cuda.is_available(): state['cuda'] = torch.cuda.get_rng_state_all()
     return state
 
+# %% ../../nbs/01_utils.tools.ipynb #f7e70daa
 def set_rng_state(state:dict): # as returned by `get_rng_state`
     "Restore the generator states saved by `get_rng_state`."
     version, mt, gauss = state['python']
@@ -51,59 +53,100 @@ def fork_rng(seed:int|None=None, # seed to set inside the block, or None to keep
         yield
     finally: set_rng_state(state)
 
-# %% ../../nbs/01_utils.tools.ipynb #8535332c
+# %% ../../nbs/01_utils.tools.ipynb #726aa6a4
 def _flat(x) -> torch.Tensor:
     return torch.as_tensor(x).detach().reshape(-1).to('cpu', torch.float64)
 
+# %% ../../nbs/01_utils.tools.ipynb #73340fc9
 class AverageMetric:
     "Mean of all the values seen, ignoring NaN."
     def __init__(self): self._sum, self._count = 0., 0
     def update(self, values): # a tensor, array or number of per-sample values
+        "Add a batch of per-sample values."
         v = _flat(values); v = v[~torch.isnan(v)]
         self._sum += v.sum().item(); self._count += v.numel()
-    def compute(self) -> float: return self._sum / self._count if self._count else math.nan
-    def state(self): return torch.tensor([self._sum, self._count], dtype=torch.float64)
-    def load_state(self, s): self._sum, self._count = float(s[0]), int(s[1])
+    def compute(self) -> float:
+        "The mean of the values added, NaN ignored (NaN if none)."
+        return self._sum / self._count if self._count else math.nan
+    def state(self):
+        "The running sum and count as a float64 tensor, to reduce across processes or save."
+        return torch.tensor([self._sum, self._count], dtype=torch.float64)
+    def load_state(self, s):
+        "Restore the sum and count from `state()` (or a sum of states)."
+        self._sum, self._count = float(s[0]), int(s[1])
 
+# %% ../../nbs/01_utils.tools.ipynb #98ff9b7f
 class _ValuesMetric:
     "Keeps every value seen (NaN included) for statistics that need them all."
     def __init__(self): self._values = []
-    def update(self, values): self._values.append(_flat(values))
+    def update(self, values):
+        "Add a batch of per-sample values."
+        self._values.append(_flat(values))
     @property
     def values(self) -> np.ndarray:
         return torch.cat(self._values).numpy() if self._values else np.zeros(0)
-    def state(self): return torch.from_numpy(self.values)
-    def load_state(self, s): self._values = [_flat(s)]
+    def state(self):
+        "All the values added, as a tensor, to gather across processes or save."
+        return torch.from_numpy(self.values)
+    def load_state(self, s):
+        "Restore the values from `state()` (or gathered states)."
+        self._values = [_flat(s)]
 
+# %% ../../nbs/01_utils.tools.ipynb #f0f6802e
 class MedianMetric(_ValuesMetric):
     "Median of all the values seen, ignoring NaN."
     def compute(self) -> float:
+        "The median of the values added, NaN ignored (NaN if none)."
         v = self.values; v = v[~np.isnan(v)]
         return float(np.median(v)) if len(v) else math.nan
 
+# %% ../../nbs/01_utils.tools.ipynb #2350f89b
 class RecallMetric(_ValuesMetric):
     "Fraction of the values below each threshold (NaN counts as a failure)."
     def __init__(self, thresholds): # thresholds to report the recall at
         super().__init__(); self.thresholds = list(thresholds)
     def compute(self) -> list[float]:
+        "The fraction of the values below each threshold (NaN if none)."
         v = self.values
         if not len(v): return [math.nan]*len(self.thresholds)
         v = np.where(np.isnan(v), np.inf, v)
         return [float((v < t).mean()) for t in self.thresholds]
 
-# %% ../../nbs/01_utils.tools.ipynb #70eb4ae5
+# %% ../../nbs/01_utils.tools.ipynb #0ff51f66
 class Timer:
     "Context manager measuring wall time; keeps every duration."
+
     def __init__(self, name:str='', # shown by `repr`
                  cuda_sync:bool=False): # synchronise CUDA before reading the clock
         self.name, self.cuda_sync, self.durations = name, cuda_sync, []
-    def _now(self):
-        if self.cuda_sync and torch.cuda.is_available(): torch.cuda.synchronize()
-        return time.perf_counter()
-    def __enter__(self): self._start = self._now(); return self
-    def __exit__(self, *exc): self.durations.append(self._now() - self._start)
-    @property
-    def last(self) -> float: return self.durations[-1] if self.durations else math.nan
-    @property
-    def mean(self) -> float: return sum(self.durations)/len(self.durations) if self.durations else math.nan
-    def __repr__(self): return f'Timer({self.name!r}: last {self.last:.4f}s, mean {self.mean:.4f}s over {len(self.durations)})'
+
+# %% ../../nbs/01_utils.tools.ipynb #ac25565a
+@patch
+def _now(self:Timer):
+    if self.cuda_sync and torch.cuda.is_available(): torch.cuda.synchronize()
+    return time.perf_counter()
+
+@patch
+def __enter__(self:Timer):
+    "Start timing a block."
+    self._start = self._now(); return self
+
+# %% ../../nbs/01_utils.tools.ipynb #789bb9d4
+@patch
+def __exit__(self:Timer, *exc):
+    "Record the duration of the block."
+    self.durations.append(self._now() - self._start)
+
+@patch(as_prop=True)
+def last(self:Timer) -> float:
+    "The duration of the last block, in seconds (NaN if none)."
+    return self.durations[-1] if self.durations else math.nan
+
+@patch(as_prop=True)
+def mean(self:Timer) -> float:
+    "The mean duration of the blocks, in seconds (NaN if none)."
+    return sum(self.durations)/len(self.durations) if self.durations else math.nan
+
+# %% ../../nbs/01_utils.tools.ipynb #b8964156
+@patch
+def __repr__(self:Timer): return f'Timer({self.name!r}: last {self.last:.4f}s, mean {self.mean:.4f}s over {len(self.durations)})'
