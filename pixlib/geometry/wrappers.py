@@ -67,19 +67,24 @@ def requires_grad(self:TensorWrapper): "Whether the data requires gradients."; r
 # %% ../../nbs/11_geometry.wrappers.ipynb #fbe05824
 @patch
 def __repr__(self:TensorWrapper):
+    "The class, batch shape, dtype and device."
     return f'{type(self).__name__}(shape={tuple(self.shape)}, dtype={self.dtype}, device={self.device})'
 
 # %% ../../nbs/11_geometry.wrappers.ipynb #cdef9626
 @patch
 def __len__(self:TensorWrapper):
+    "The size of the first batch dimension."
     if self.ndim == 0: raise TypeError(f'len() of a {type(self).__name__} without batch dimensions')
     return self.shape[0]
 
 @patch
-def __getitem__(self:TensorWrapper, index): return self.__class__(self._data[_batch_index(index)])
+def __getitem__(self:TensorWrapper, index):
+    "Index the batch dimensions (the parameter dimension is kept whole)."
+    return self.__class__(self._data[_batch_index(index)])
 
 @patch
 def __setitem__(self:TensorWrapper, index, item):
+    "Set items of the batch in place, from a wrapper of the same class or a raw tensor."
     self._data[_batch_index(index)] = item._data if isinstance(item, TensorWrapper) else item
 
 # %% ../../nbs/11_geometry.wrappers.ipynb #db48a75e
@@ -209,7 +214,9 @@ def transform(self:Pose, p3d):  # (..., N, 3) points; the pose's batch shape bro
     return p3d @ R.transpose(-1, -2) + t[..., None, :]
 
 @patch
-def __mul__(self:Pose, p3d): return self.transform(p3d)
+def __mul__(self:Pose, p3d):
+    "`T * p` is `T.transform(p)`."
+    return self.transform(p3d)
 
 # %% ../../nbs/11_geometry.wrappers.ipynb #0b96001b
 @patch
@@ -223,6 +230,7 @@ def magnitude(self:Pose):
 # %% ../../nbs/11_geometry.wrappers.ipynb #007f0eb6
 @patch
 def __repr__(self:Pose):
+    "The header of `TensorWrapper`, and the rotation and translation of each pose of a small batch."
     head = TensorWrapper.__repr__(self)
     if self._data.numel() > 12 * 4: return head
     deg, _ = self.magnitude()
@@ -303,7 +311,9 @@ def compose(self:Pose, other):  # Pose whose batch shape broadcasts with self's
     return self.__class__(out)
 
 @patch
-def __matmul__(self:Pose, other): return self.compose(other)
+def __matmul__(self:Pose, other):
+    "`T1 @ T2` is `T1.compose(T2)`: apply `T2` first."
+    return self.compose(other)
 
 # %% ../../nbs/11_geometry.wrappers.ipynb #98e78a23
 @patch
@@ -366,6 +376,7 @@ def K(self:Camera):
 # %% ../../nbs/11_geometry.wrappers.ipynb #ec469574
 @patch
 def __repr__(self:Camera):
+    "The header of `TensorWrapper`, and the parameters of each camera of a small batch."
     head = TensorWrapper.__repr__(self)
     if self._data.numel() > 10 * 4: return head
     lines = [head]
