@@ -116,7 +116,7 @@ def _relink(body, rel, pages, site, ids):
     return _re_href.sub(fix, body)
 
 
-_css = ('<style>body{margin-left:16rem}nav.pixlib-side{position:fixed;top:0;left:0;bottom:0;width:15rem;overflow-y:auto;'
+_css = ('<style>body{margin-left:16rem}nav.pixlib-side{position:fixed;top:0;left:0;bottom:0;width:15rem;box-sizing:border-box;overflow-y:auto;'
         'padding:1rem;background:#f7f7f7;border-right:1px solid #ddd;font:14px/1.4 sans-serif}nav.pixlib-side h4{margin:.8rem 0 .2rem}'
         'nav.pixlib-side ul{list-style:none;padding-left:.5rem;margin:0}nav.pixlib-side a.current{font-weight:bold}</style>')
 
@@ -160,7 +160,9 @@ def build(force=False):
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_text(body, encoding='utf-8')
     links = '\n'.join(f'<li><a href="{p}">{html.escape(t)}</a> <small>({p})</small></li>' for p, t in pages.items())
-    (out/'contents.html').write_text(f'<html><head><meta charset="utf-8"><title>{html.escape(cfg.title)}: contents</title></head>'
+    (out/'contents.html').write_text(f'<html><head><meta charset="utf-8"><title>{html.escape(cfg.title)}: contents</title>'
+                                     '<style>body{font:15px/1.6 sans-serif;padding:0 1rem}a{color:#1a5fb4;text-decoration:none}a:hover{text-decoration:underline}'
+                                     'small{color:#777}</style></head>'
                                      f'<body>{_sidebar("contents.html", pages)}<h1>{html.escape(cfg.title)}</h1><ul>\n{links}\n</ul></body></html>', encoding='utf-8')
     print(f'built {len(pages)} pages in {out}')
     return proc, out
