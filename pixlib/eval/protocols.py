@@ -97,7 +97,8 @@ def errors(self:Protocol, cached:dict) -> dict:
     raise NotImplementedError(f'{type(self).__name__} must implement errors(cached)')
 
 # %% ../../nbs/60_eval.protocols.ipynb #463b8faa
-def _summarize(self, errors:dict) -> dict: # per-sample errors, as `errors` returns them
+@patch
+def summarize(self:Protocol, errors:dict) -> dict: # per-sample errors, as `errors` returns them
     "Number of samples, AUC and recall of `error_key` at the thresholds, and the median of every error."
     e, ths = errors[self.error_key], [float(t) for t in self.conf.thresholds]
     out = {'num_samples': len(e)}
@@ -105,9 +106,6 @@ def _summarize(self, errors:dict) -> dict: # per-sample errors, as `errors` retu
     out.update({f'recall@{t:g}{self.unit}': float(r) for t, r in zip(ths, error_recall(e, ths))})
     out.update({f'median/{k}': median_error(v) for k, v in errors.items()})
     return out
-
-# %% ../../nbs/60_eval.protocols.ipynb #a7815dd9
-Protocol.summarize = _summarize
 
 # %% ../../nbs/60_eval.protocols.ipynb #13d60f5a
 class RelativePoseProtocol(Protocol):
