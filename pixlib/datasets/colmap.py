@@ -560,16 +560,6 @@ def _scene_pairs(scene:_Scene, conf) -> list:
     ok = (share >= conf.min_overlap) & (share <= conf.max_overlap) & (shared >= conf.min_shared)
     return [(ids[a], ids[b]) for a, b in zip(*np.nonzero(np.triu(ok, 1)))]
 
-# %% ../../nbs/24_datasets.colmap.ipynb #ea8012ef
-def _method(cls):
-    "Add the decorated function `_name` to `cls` as its method `name` (fastcore's `patch_to`, without the dependency)."
-    def add(f):
-        name = f.__name__.lstrip('_')
-        f.__name__, f.__qualname__ = name, f'{cls.__name__}.{name}'
-        setattr(cls, name, f)
-        return f
-    return add
-
 # %% ../../nbs/24_datasets.colmap.ipynb #66673aaa
 def _resize_crop(image, cam, conf, rng, depth=None):
     "Resize (antialiased bilinear; nearest for depth) then crop an image (C, H, W) and its camera; returns image, camera, depth, scale (2,), offset (2,)."
@@ -658,9 +648,9 @@ def get_dataset(self:ColmapDataset, split:str) -> SplitDataset:
     return ds
 
 # %% ../../nbs/24_datasets.colmap.ipynb #47fa4fe2
-@_method(ColmapDataset)
+@patch
 @torch.no_grad()
-def _load_view(self:ColmapDataset, name:str, image_id:int, rng=None) -> dict:
+def load_view(self:ColmapDataset, name:str, image_id:int, rng=None) -> dict:
     "Image `image_id` of scene `name`: image, camera, pose, optional depth, resized and cropped (random crop if `rng`)."
     scene, conf = self.scenes[name], self.conf
     im = scene.model.images[image_id]
@@ -691,9 +681,9 @@ def _observations(ds, name, image_id, ids, geom) -> torch.Tensor:
     return ((p + 0.5) * torch.from_numpy(scale) - 0.5 - torch.from_numpy(offset)).float()
 
 # %% ../../nbs/24_datasets.colmap.ipynb #f8f0f194
-@_method(ColmapDataset)
+@patch
 @torch.no_grad()
-def _sample(self:ColmapDataset, name:str, i:int, j:int, rng:np.random.Generator, random_crop:bool=False) -> dict:
+def sample(self:ColmapDataset, name:str, i:int, j:int, rng:np.random.Generator, random_crop:bool=False) -> dict:
     "The sample of the pair (i, j) of scene `name`: views, relative pose, perturbed initial pose, 3D points of view 0."
     conf, scene = self.conf, self.scenes[name]
     (v0, g0), (v1, g1) = [self.load_view(name, k, rng if random_crop else None) for k in (i, j)]
