@@ -48,26 +48,26 @@ class BaseModel(nn.Module, Configurable):
                 if isinstance(m, nn.modules.batchnorm._BatchNorm): m.eval()
         return self
 
-# %% ../../nbs/30_models.base_model.ipynb #d3cdd25c
+# %% ../../nbs/30_models.base_model.ipynb #a93816f6
+@patch
+def _init(self:BaseModel, conf): raise NotImplementedError(f'{type(self).__name__} must implement _init(conf)')
+
+@patch
+def _forward(self:BaseModel, data): raise NotImplementedError(f'{type(self).__name__} must implement _forward(data)')
+
+# %% ../../nbs/30_models.base_model.ipynb #07355274
 @patch
 def forward(self:BaseModel, data:dict) -> dict:
     "Check the required inputs, then run `_forward`."
     _check_keys(self.required_data_keys, data, type(self).__name__)
     return self._forward(data)
 
-@patch
-def _init(self:BaseModel, conf): raise NotImplementedError(f'{type(self).__name__} must implement _init(conf)')
-
-# %% ../../nbs/30_models.base_model.ipynb #ad302559
-@patch
-def _forward(self:BaseModel, data): raise NotImplementedError(f'{type(self).__name__} must implement _forward(data)')
-
+# %% ../../nbs/30_models.base_model.ipynb #0afc2b04
 @patch
 def loss(self:BaseModel, pred:dict, data:dict) -> dict:
     "Per-sample losses, with the key `total` (override)."
     raise NotImplementedError(f'{type(self).__name__} must implement loss(pred, data)')
 
-# %% ../../nbs/30_models.base_model.ipynb #2207f323
 @patch
 def metrics(self:BaseModel, pred:dict, data:dict) -> dict:
     "Per-sample metrics (override)."
