@@ -147,7 +147,8 @@ def _resized(ds:HPatches, path) -> tuple:
     return img, (nw / w, nh / h)
 
 # %% ../../nbs/25_datasets.hpatches.ipynb #71b54834
-def _sample(self:HPatches, index:int) -> dict:
+@patch
+def sample(self:HPatches, index:int) -> dict:
     "Pair `index`: image 1 and image k resized, `H_0to1`, the mask of view 1's pixels with a source, the name."
     seq, k, f0, f1, fh = self.pairs[index]
     (im0, s0), (im1, s1) = _resized(self, f0), _resized(self, f1)
@@ -155,7 +156,3 @@ def _sample(self:HPatches, index:int) -> dict:
     _, valid = warp_image(torch.ones(1, *im0.shape[-2:], dtype=torch.float64), torch.from_numpy(H), out_size=(im1.shape[-1], im1.shape[-2]))
     return {'view0': {'image': im0.contiguous()}, 'view1': {'image': im1.contiguous(), 'valid': valid},
             'H_0to1': torch.from_numpy(H).float(), 'name': f'{seq}/1_{k}', 'sequence': seq, 'idx': index}
-
-# %% ../../nbs/25_datasets.hpatches.ipynb #b622c37c
-HPatches.sample = _sample
-_sample.__name__, _sample.__qualname__ = 'sample', 'HPatches.sample'
