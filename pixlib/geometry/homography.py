@@ -54,6 +54,19 @@ def _normalize_points(p):
     T[..., 2, 2] = 1
     return T, (p - c) * s[..., None, None]
 
+# %% ../../nbs/16_geometry.homography.ipynb #1fa139a4
+def _dlt_system(q0, q1):
+    "The linear system A h = b (..., 2N, 8), (..., 2N) of the 8 unknowns of a homography with H[2, 2] = 1."
+    x, y = q0.unbind(-1)
+    u, v = q1.unbind(-1)
+    o, z = torch.ones_like(x), torch.zeros_like(x)
+    # u = (h0 x + h1 y + h2) / (h6 x + h7 y + 1), same for v with h3..h5
+    ax = torch.stack([x, y, o, z, z, z, -u * x, -u * y], -1)
+    ay = torch.stack([z, z, z, x, y, o, -v * x, -v * y], -1)
+    A = torch.cat([ax, ay], -2)   # (..., 2N, 8)
+    b = torch.cat([u, v], -1)     # (..., 2N)
+    return A, b
+
 # %% ../../nbs/16_geometry.homography.ipynb #db71d10b
 def find_homography_dlt(p0,           # source points (..., N, 2), N >= 4, torch or numpy
                         p1,           # target points (..., N, 2)
@@ -67,14 +80,7 @@ def find_homography_dlt(p0,           # source points (..., N, 2), N >= 4, torch
     if n < 4: raise ValueError(f'find_homography_dlt needs at least 4 points, got {n}')
     T0, q0 = _normalize_points(p0)
     T1, q1 = _normalize_points(p1)
-    x, y = q0.unbind(-1)
-    u, v = q1.unbind(-1)
-    o, z = torch.ones_like(x), torch.zeros_like(x)
-    # u = (h0 x + h1 y + h2) / (h6 x + h7 y + 1), same for v with h3..h5
-    ax = torch.stack([x, y, o, z, z, z, -u * x, -u * y], -1)
-    ay = torch.stack([z, z, z, x, y, o, -v * x, -v * y], -1)
-    A = torch.cat([ax, ay], -2)   # (..., 2N, 8)
-    b = torch.cat([u, v], -1)     # (..., 2N)
+    A, b = _dlt_system(q0, q1)
     if n == 4 and weights is None:
         h = torch.linalg.solve(A, b)
     else:

@@ -68,6 +68,22 @@ def damp_hessian(
     else: raise ValueError(f"damping must be 'marquardt' or 'levenberg', got {damping!r}")
     return H + torch.diag_embed(d)
 
+# %% ../../nbs/12_geometry.optimization.ipynb #ac1ac97e
+def _solve_spd(H, g):
+    "Solve `H delta = -g` for a flat batch (B, N, N), (B, N) by Cholesky; minimum-norm pseudo-inverse solutions where it fails."
+    N = g.shape[-1]
+    L, info = torch.linalg.cholesky_ex(H)
+    delta = -torch.cholesky_solve(g[..., None], L)[..., 0]
+    # systems where Cholesky failed (singular, indefinite) or overflowed; non-finite inputs are left as they are
+    bad = ((info != 0) | ~delta.isfinite().all(-1)) & H.isfinite().all(-1).all(-1) & g.isfinite().all(-1)
+    if bad.any():
+        eye = torch.eye(N, dtype=H.dtype, device=H.device)
+        L = torch.linalg.cholesky_ex(torch.where(bad[..., None, None], eye, H)).L  # keep failed systems out of autograd
+        delta = -torch.cholesky_solve(g[..., None], L)[..., 0]
+        delta_bad = -(torch.linalg.pinv(H[bad], hermitian=True) @ g[bad][..., None])[..., 0]  # minimum-norm solution
+        delta = delta.index_put((bad,), delta_bad)
+    return delta
+
 # %% ../../nbs/12_geometry.optimization.ipynb #fc13911d
 def optimizer_step(
     g: torch.Tensor, # gradients, (..., N)
@@ -89,15 +105,5 @@ def optimizer_step(
         mask = mask.expand(batch)
         H = torch.where(mask[..., None, None], H, torch.eye(N, dtype=H.dtype, device=H.device))
         g = torch.where(mask[..., None], g, torch.zeros_like(g))
-    H, g = H.reshape(-1, N, N), g.reshape(-1, N)  # one flat batch
-    L, info = torch.linalg.cholesky_ex(H)
-    delta = -torch.cholesky_solve(g[..., None], L)[..., 0]
-    # systems where Cholesky failed (singular, indefinite) or overflowed; non-finite inputs are left as they are
-    bad = ((info != 0) | ~delta.isfinite().all(-1)) & H.isfinite().all(-1).all(-1) & g.isfinite().all(-1)
-    if bad.any():
-        eye = torch.eye(N, dtype=H.dtype, device=H.device)
-        L = torch.linalg.cholesky_ex(torch.where(bad[..., None, None], eye, H)).L  # keep failed systems out of autograd
-        delta = -torch.cholesky_solve(g[..., None], L)[..., 0]
-        delta_bad = -(torch.linalg.pinv(H[bad], hermitian=True) @ g[bad][..., None])[..., 0]  # minimum-norm solution
-        delta = delta.index_put((bad,), delta_bad)
+    delta = _solve_spd(H.reshape(-1, N, N), g.reshape(-1, N))  # one flat batch
     return delta.reshape(*batch, N)
