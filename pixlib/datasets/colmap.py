@@ -649,25 +649,25 @@ def get_dataset(self:ColmapDataset, split:str) -> SplitDataset:
 
 # %% ../../nbs/24_datasets.colmap.ipynb #47fa4fe2
 @patch
-@torch.no_grad()
 def load_view(self:ColmapDataset, name:str, image_id:int, rng=None) -> dict:
     "Image `image_id` of scene `name`: image, camera, pose, optional depth, resized and cropped (random crop if `rng`)."
-    scene, conf = self.scenes[name], self.conf
-    im = scene.model.images[image_id]
-    image = torch.from_numpy(load_image(scene.image_dir/im['name'], conf.grayscale, as_float=True))
-    image = image[None] if image.ndim == 2 else image.permute(2, 0, 1)
-    cam0 = cam = scene.cameras[im['camera_id']]
-    if conf.undistort: image, cam = undistort_image(image, cam)
-    depth = None
-    if scene.depth_dir is not None:
-        import h5py
-        with h5py.File(scene.depth_dir/f"{Path(im['name']).stem}.h5", 'r') as f: depth = torch.from_numpy(np.asarray(f['depth'], np.float32))
-    image, cam, depth, scale, offset = _resize_crop(image, cam, conf, rng, depth)
-    data = torch.cat([cam._data, cam._data.new_zeros(self.num_params - len(cam._data))])
-    view = {'image': image.contiguous(), 'camera': Camera(data), 'T_w2cam': Pose.from_colmap(im['qvec'], im['tvec']).double(),
-            'name': im['name'], 'scene': name, 'image_id': image_id}
-    if depth is not None: view['depth'] = depth.contiguous()
-    return view, (cam0, scale, offset)
+    with torch.no_grad():   # no graph for the loading
+        scene, conf = self.scenes[name], self.conf
+        im = scene.model.images[image_id]
+        image = torch.from_numpy(load_image(scene.image_dir/im['name'], conf.grayscale, as_float=True))
+        image = image[None] if image.ndim == 2 else image.permute(2, 0, 1)
+        cam0 = cam = scene.cameras[im['camera_id']]
+        if conf.undistort: image, cam = undistort_image(image, cam)
+        depth = None
+        if scene.depth_dir is not None:
+            import h5py
+            with h5py.File(scene.depth_dir/f"{Path(im['name']).stem}.h5", 'r') as f: depth = torch.from_numpy(np.asarray(f['depth'], np.float32))
+        image, cam, depth, scale, offset = _resize_crop(image, cam, conf, rng, depth)
+        data = torch.cat([cam._data, cam._data.new_zeros(self.num_params - len(cam._data))])
+        view = {'image': image.contiguous(), 'camera': Camera(data), 'T_w2cam': Pose.from_colmap(im['qvec'], im['tvec']).double(),
+                'name': im['name'], 'scene': name, 'image_id': image_id}
+        if depth is not None: view['depth'] = depth.contiguous()
+        return view, (cam0, scale, offset)
 
 # %% ../../nbs/24_datasets.colmap.ipynb #e6a2cabf
 def _observations(ds, name, image_id, ids, geom) -> torch.Tensor:
@@ -682,26 +682,26 @@ def _observations(ds, name, image_id, ids, geom) -> torch.Tensor:
 
 # %% ../../nbs/24_datasets.colmap.ipynb #f8f0f194
 @patch
-@torch.no_grad()
 def sample(self:ColmapDataset, name:str, i:int, j:int, rng:np.random.Generator, random_crop:bool=False) -> dict:
     "The sample of the pair (i, j) of scene `name`: views, relative pose, perturbed initial pose, 3D points of view 0."
-    conf, scene = self.conf, self.scenes[name]
-    (v0, g0), (v1, g1) = [self.load_view(name, k, rng if random_crop else None) for k in (i, j)]
-    T0, T1 = v0['T_w2cam'], v1['T_w2cam']
-    T_0to1 = T1 @ T0.inv()
-    ids = scene.model.images[i]['point3D_ids']
-    ids = np.unique(ids[ids >= 0])
-    X0 = T0 * torch.from_numpy(scene.xyz_of(ids))
-    _, ok0 = v0['camera'].double().world2image(X0)
-    _, ok1 = v1['camera'].double().world2image(T_0to1 * X0)
-    ok = (ok0 & ok1).numpy()
-    seen1 = np.isin(ids, scene.model.images[j]['point3D_ids'])
-    cand = np.flatnonzero(ok & seen1)                   # observed in both views, inside both after resize and crop
-    if len(cand) == 0: cand = np.flatnonzero(ok)         # else: observed in view 0, projecting inside view 1
-    if len(cand) == 0: cand = np.arange(len(ids))        # else: kept for the shapes, invalid in view 1
-    sel = np.sort(rng.choice(cand, conf.num_points, replace=len(cand) < conf.num_points))
-    T_0to1 = T_0to1.float()
-    for v in (v0, v1): v['camera'], v['T_w2cam'] = v['camera'].float(), v['T_w2cam'].float()
-    return {'view0': v0, 'view1': v1, 'T_0to1': T_0to1, 'T_init': perturb_pose(rng, T_0to1, conf.init_rotation, conf.init_translation),
-            'points3D': X0[sel].float(), 'point3D_ids': torch.from_numpy(ids[sel]), 'keypoints0': _observations(self, name, i, ids[sel], g0),
-            'scene': name}
+    with torch.no_grad():   # no graph for the loading
+        conf, scene = self.conf, self.scenes[name]
+        (v0, g0), (v1, g1) = [self.load_view(name, k, rng if random_crop else None) for k in (i, j)]
+        T0, T1 = v0['T_w2cam'], v1['T_w2cam']
+        T_0to1 = T1 @ T0.inv()
+        ids = scene.model.images[i]['point3D_ids']
+        ids = np.unique(ids[ids >= 0])
+        X0 = T0 * torch.from_numpy(scene.xyz_of(ids))
+        _, ok0 = v0['camera'].double().world2image(X0)
+        _, ok1 = v1['camera'].double().world2image(T_0to1 * X0)
+        ok = (ok0 & ok1).numpy()
+        seen1 = np.isin(ids, scene.model.images[j]['point3D_ids'])
+        cand = np.flatnonzero(ok & seen1)                   # observed in both views, inside both after resize and crop
+        if len(cand) == 0: cand = np.flatnonzero(ok)         # else: observed in view 0, projecting inside view 1
+        if len(cand) == 0: cand = np.arange(len(ids))        # else: kept for the shapes, invalid in view 1
+        sel = np.sort(rng.choice(cand, conf.num_points, replace=len(cand) < conf.num_points))
+        T_0to1 = T_0to1.float()
+        for v in (v0, v1): v['camera'], v['T_w2cam'] = v['camera'].float(), v['T_w2cam'].float()
+        return {'view0': v0, 'view1': v1, 'T_0to1': T_0to1, 'T_init': perturb_pose(rng, T_0to1, conf.init_rotation, conf.init_translation),
+                'points3D': X0[sel].float(), 'point3D_ids': torch.from_numpy(ids[sel]), 'keypoints0': _observations(self, name, i, ids[sel], g0),
+                'scene': name}
