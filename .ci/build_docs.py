@@ -118,7 +118,8 @@ def _relink(body, rel, pages, site, ids):
 
 _css = ('<style>body{margin-left:16rem}nav.pixlib-side{position:fixed;top:0;left:0;bottom:0;width:15rem;box-sizing:border-box;overflow-y:auto;'
         'padding:1rem;background:#f7f7f7;border-right:1px solid #ddd;font:14px/1.4 sans-serif}nav.pixlib-side h4{margin:.8rem 0 .2rem}'
-        'nav.pixlib-side ul{list-style:none;padding-left:.5rem;margin:0}nav.pixlib-side a.current{font-weight:bold}</style>')
+        'nav.pixlib-side ul{list-style:none;padding-left:.5rem;margin:0}nav.pixlib-side a.current{font-weight:bold}'
+        '.jp-RenderedMarkdown pre{background:#f6f6f6;padding:.6em .8em;margin:.4em 0 1em;overflow-x:auto}</style>')
 
 
 def _sidebar(rel, pages):
