@@ -118,7 +118,7 @@ def _imshow(ax, im, cmap, title, vmin, vmax):
         elif im.dtype.kind == 'f' and im.size and np.nanmin(im) >= 0 and np.nanmax(im) <= 1: vmin, vmax = 0, 1
     ax.imshow(im, cmap=_cmap(cmap) if im.ndim == 2 else None, vmin=vmin, vmax=vmax)
     ax.set_axis_off()
-    if title is not None: ax.set_title(title)
+    if title is not None: ax.set_title(title, fontsize='medium')
 
 # %% ../nbs/18_viz.ipynb #ae3b4f1b
 def plot_image_grid(rows, # list of rows, each a list of images (see `to_image`); rows may be shorter than others

@@ -6,15 +6,13 @@
 __all__ = ['HomographyNet']
 
 # %% ../../nbs/32_models.homography_net.ipynb #c26d252b
-import matplotlib.pyplot as plt
 import torch
 from torch import nn
 import torch.nn.functional as F
 from .base_model import BaseModel
 from ..utils.conf import ConfigError
-from ..geometry.homography import (corner_offsets_to_homography, homography_to_corner_offsets, homography_corner_error,
-                                        image_corners, warp_image, warp_points)
-from ..viz import to_image, overlay_images
+from ..geometry.homography import corner_offsets_to_homography, homography_to_corner_offsets, homography_corner_error
+from ..viz import plot_image_grid, plot_warp, plot_warped_borders
 
 # %% ../../nbs/32_models.homography_net.ipynb #e47c2519
 def _block(cin:int, cout:int, batch_norm:bool) -> nn.Sequential:
@@ -98,35 +96,17 @@ def _size(img): return (img.shape[-1], img.shape[-2])
 
 # %% ../../nbs/32_models.homography_net.ipynb #f11ac09a
 def _visualize(pred, data, n):
-    img0, img1 = data['view0']['image'].detach().cpu(), data['view1']['image'].detach().cpu()
-    n = min(n, len(img0))
-    size = _size(img0)
+    img0, img1 = data['view0']['image'].detach().cpu()[:n], data['view1']['image'].detach().cpu()[:n]
+    n, size = len(img0), _size(img0)
     H_gt, H_pr = data['H_0to1'][:n].detach().cpu().double(), pred['H_0to1'][:n].detach().cpu().double()
     err = homography_corner_error(H_pr, H_gt, size)
-    border = image_corners(size, edges=True)
-    fig1, axes = plt.subplots(n, 2, figsize=(6, 2.9 * n), squeeze=False)
+    fig1 = plot_image_grid([[a, b] for a, b in zip(img0, img1)], size=2.4,
+                           titles=[['view0', f'view1, error {e:.2f} px'] for e in err])
     for i in range(n):
-        a0, a1 = axes[i]
-        a0.imshow(to_image(img0[i]), cmap='gray', vmin=0, vmax=1); a1.imshow(to_image(img1[i]), cmap='gray', vmin=0, vmax=1)
-        for H, style in ((H_gt[i], dict(color='lime', ls='-')), (H_pr[i], dict(color='red', ls='--'))):
-            a0.add_patch(plt.Polygon(warp_points(torch.linalg.inv(H), border).numpy(), fill=False, lw=1.5, **style))
-            quad = warp_points(H, border).numpy()
-            a1.add_patch(plt.Polygon(quad, fill=False, lw=1.5, **style))
-        allq = torch.cat([warp_points(H_gt[i], border), warp_points(H_pr[i], border)]).numpy()
-        m = 2
-        a1.set_xlim(min(allq[:, 0].min(), -0.5) - m, max(allq[:, 0].max(), size[0] - 0.5) + m)
-        a1.set_ylim(max(allq[:, 1].max(), size[1] - 0.5) + m, min(allq[:, 1].min(), -0.5) - m)
-        a0.set_title('view0 (view1 border)', fontsize=8); a1.set_title(f'view1 (view0 corners), error {err[i]:.2f} px', fontsize=8)
-        for a in (a0, a1): a.set_xticks([]); a.set_yticks([])
-    fig1.legend(handles=[plt.Line2D([], [], color='lime'), plt.Line2D([], [], color='red', ls='--')],
-                labels=['ground truth', 'prediction'], loc='lower center', ncol=2, fontsize=8, frameon=False)
-    fig1.tight_layout(rect=(0, 0.03, 1, 1))
-    fig2, axes = plt.subplots(n, 3, figsize=(7, 2.4 * n), squeeze=False)
-    for i in range(n):
-        warped, valid = warp_image(img0[i].double(), H_pr[i])
-        panels = [warped.float(), img1[i], overlay_images(warped.float(), img1[i], 'checkerboard', tiles=4, mask=valid)]
-        titles = ['view0 warped by prediction', 'view1', f'checkerboard, {err[i]:.2f} px']
-        for a, p, t in zip(axes[i], panels, titles):
-            a.imshow(to_image(p), cmap='gray', vmin=0, vmax=1); a.set_title(t, fontsize=8); a.set_xticks([]); a.set_yticks([])
-    fig2.tight_layout()
+        axes = fig1.axes[2 * i:2 * i + 2]
+        plot_warped_borders(H_gt[i], size, axes, color='lime', label='ground truth' if i == 0 else None)
+        plot_warped_borders(H_pr[i], size, axes, color='red', ls='--', label='prediction' if i == 0 else None)
+    fig1.legend(loc='outside lower center', ncol=2, fontsize=8, frameon=False)
+    fig2 = plot_warp(img0, img1, H_pr, tiles=4, size=2.2,
+                     titles=[['view0', 'view1', f'warped, {e:.2f} px'] for e in err])
     return [fig1, fig2]
