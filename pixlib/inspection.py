@@ -11,8 +11,8 @@ import html, math, os, re
 from pathlib import Path
 import numpy as np
 import torch
-import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from .viz import new_figure
 from omegaconf import OmegaConf, DictConfig
 from .utils.conf import ConfigError, merge_confs, load_conf
 from .utils.tensor import batch_to_device
@@ -188,7 +188,8 @@ def plot_scalars(names, # experiment names (or folders), one line each
     if not all_tags:
         raise ValueError(f'no scalar matches tags={tags!r} in {", ".join(map(str, names))}')
     n = len(all_tags); ncols = min(ncols, n); nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size[0] * ncols, size[1] * nrows), squeeze=False, layout='constrained')
+    fig = new_figure((size[0] * ncols, size[1] * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False)
     for ax, tag in zip(axes.flat, all_tags):
         for i, (name, scalars) in enumerate(data.items()):
             if tag not in scalars: continue
