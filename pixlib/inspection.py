@@ -27,6 +27,7 @@ def _fmt(v) -> str:
     if isinstance(v, float): return f'{v:.4g}'
     return str(v)
 
+# %% ../nbs/53_inspection.ipynb #ac780c3b
 class Table(list):
     "A list of dicts shown as a table (text with `print`, HTML in a notebook); `columns` default to the keys of the rows."
     def __init__(self, rows=(), # dicts, one per row
@@ -57,6 +58,7 @@ def _load_conf(name, root=None) -> DictConfig:
     if not (d/'config.yaml').is_file(): raise ConfigError(f"Experiment '{name}' not found: no {d/'config.yaml'}")
     return load_conf(d/'config.yaml')
 
+# %% ../nbs/53_inspection.ipynb #349fa6b6
 def experiment_info(name:str|Path, # experiment name (under `root`) or folder
                     root:Path|None=None, # default `training_path()`
                    ) -> dict:
@@ -76,6 +78,7 @@ def experiment_info(name:str|Path, # experiment name (under `root`) or folder
         if info['step'] is None: info['epoch'], info['step'] = best.get('epoch'), best.get('step')
     return info
 
+# %% ../nbs/53_inspection.ipynb #391dae7a
 def summarize_experiments(pattern:str|None=None, # regexp searched in the experiment names, default all
                           results:str|None=None, # regexp of validation results (at the best checkpoint) shown as more columns
                           root:Path|None=None, # default `training_path()`
@@ -105,6 +108,7 @@ def flatten_dict(d:dict, # nested dicts (lists are values)
         else: out[key] = v
     return out
 
+# %% ../nbs/53_inspection.ipynb #5f4a10ce
 def full_config(name:str|Path, # experiment name (under `root`) or folder
                 root:Path|None=None, # default `training_path()`
                 trust_code:bool=False, # also import a model or dataset outside pixlib that the experiment names
@@ -120,14 +124,18 @@ def full_config(name:str|Path, # experiment name (under `root`) or folder
         except Exception: out[key] = section  # the class cannot be imported or the config is broken: keep it as saved
     return OmegaConf.create(out)
 
+# %% ../nbs/53_inspection.ipynb #bb229979
 def _as_conf_dict(x, root=None, defaults=True, trust_code=False) -> dict:
     if isinstance(x, DictConfig): return OmegaConf.to_container(x, resolve=True)
     if isinstance(x, dict): return x
     return OmegaConf.to_container(full_config(x, root, trust_code) if defaults else _load_conf(x, root), resolve=True)
 
+# %% ../nbs/53_inspection.ipynb #9ce924de
 class _Missing:
     def __repr__(self): return '<missing>'
     __str__ = __repr__
+
+# %% ../nbs/53_inspection.ipynb #a63d8053
 MISSING = _Missing()
 
 def config_diff(a, b, # experiment names or folders, or configs (dict or DictConfig)
@@ -163,6 +171,7 @@ def read_scalars(name:str|Path, # experiment name (under `root`) or folder
         out[tag] = (steps, np.array([by_step[s] for s in steps], dtype=np.float64))
     return out
 
+# %% ../nbs/53_inspection.ipynb #774142ca
 def _smooth(v:np.ndarray, w:float) -> np.ndarray:
     "TensorBoard's exponential moving average with weight `w` (debiased)."
     if w <= 0: return v
@@ -172,6 +181,7 @@ def _smooth(v:np.ndarray, w:float) -> np.ndarray:
         out[i] = acc / norm
     return out
 
+# %% ../nbs/53_inspection.ipynb #4ff92641
 def plot_scalars(names, # experiment names (or folders), one line each
                  tags:str|None=None, # regexp searched in the tags, e.g. '^val/' or 'loss/total$'; default all
                  root:Path|None=None, # default `training_path()`

@@ -27,6 +27,7 @@ def _notebook_main_thread() -> bool:
     ip = sys.modules.get('IPython')
     return ip is not None and ip.get_ipython() is not None and threading.current_thread() is threading.main_thread()
 
+# %% ../nbs/18_viz.ipynb #5311a01e
 def new_figure(figsize=None, # (width, height) in inches, default matplotlib's
                dpi:float|None=None, # resolution, default matplotlib's
                layout:str|None='constrained', # layout engine of the figure
@@ -48,6 +49,7 @@ def close_figure(fig:Figure): # a figure of `new_figure` (or any matplotlib figu
     "Release `fig`: close it in pyplot if pyplot knows it; a bare figure needs nothing."
     if 'matplotlib.pyplot' in sys.modules: sys.modules['matplotlib.pyplot'].close(fig)
 
+# %% ../nbs/18_viz.ipynb #b0df46db
 def fig_to_png(fig:Figure, # a matplotlib figure
                dpi:float|None=None, # resolution, default the figure's
                close:bool=True, # close the figure afterwards (see `close_figure`)
@@ -59,6 +61,7 @@ def fig_to_png(fig:Figure, # a matplotlib figure
     if close: close_figure(fig)
     return buf.getvalue()
 
+# %% ../nbs/18_viz.ipynb #ba34a136
 def _cmap(cmap): # a colormap or its name
     "The colormap of a name (or the colormap itself)."
     return matplotlib.colormaps[cmap] if isinstance(cmap, str) else cmap
@@ -88,6 +91,7 @@ def _as_list(x, n, name):
         return list(x)
     return [x] * n
 
+# %% ../nbs/18_viz.ipynb #1561c0be
 def plot_images(imgs, # list of images (see `to_image`), or a (B, C, H, W) tensor
                 titles=None, # list of titles, or None
                 cmaps='gray', # colormap of single-channel images: one name, or one per image
@@ -111,6 +115,7 @@ def plot_images(imgs, # list of images (see `to_image`), or a (B, C, H, W) tenso
     for im, ax, title, cmap in zip(imgs, axes[0], titles, cmaps): _imshow(ax, im, cmap, title, vmin, vmax)
     return fig
 
+# %% ../nbs/18_viz.ipynb #42774d25
 def _imshow(ax, im, cmap, title, vmin, vmax):
     "Show a numpy image without axes; single-channel uint8 and [0, 1] float images keep their absolute range."
     if im.ndim == 2 and vmin is None and vmax is None:
@@ -170,6 +175,7 @@ def _to_np(x, name, last=None):
         raise ValueError(f'{name} must be an (N, {last}) array, got shape {x.shape}')
     return x
 
+# %% ../nbs/18_viz.ipynb #ded5ebcf
 def _get_axes(axes, n=None):
     "The image axes to draw on: a list of axes, a figure (its axes without colorbars), or the current figure."
     if axes is None:
@@ -181,6 +187,7 @@ def _get_axes(axes, n=None):
     if n is not None and len(axes) < n: raise ValueError(f'expected at least {n} axes to draw on, got {len(axes)}: call plot_images first')
     return axes
 
+# %% ../nbs/18_viz.ipynb #6bda5b70
 def plot_keypoints(kpts, # list of (N, 2) keypoints in pixels (x, y), one per image, torch or numpy
                    colors='lime', # one color (or (N, 3|4) array of colors) for all, or one per image
                    ps:float=4, # marker size
@@ -214,6 +221,7 @@ def error_colors(errors, # (N,) errors (e.g. in pixels), torch or numpy
     colors[~finite] = (.5, .5, .5, 1.)
     return colors
 
+# %% ../nbs/18_viz.ipynb #9c74af15
 def inlier_colors(inliers, # (N,) booleans, torch or numpy
                   ) -> np.ndarray: # (N, 4) RGBA colors
     "Green for inliers, red for outliers."
@@ -334,6 +342,7 @@ def warp_overlay(img0, img1, # image 0 and image 1 (see `to_image`)
     warped, valid = warp_image(t0, torch.as_tensor(_to_np(H, 'H'), dtype=torch.float64), out_size=(i1.shape[1], i1.shape[0]))
     return overlay_images(warped, i1, mode, alpha, tiles, mask=valid)
 
+# %% ../nbs/18_viz.ipynb #eb10fb1e
 def plot_warp(img0, img1, # images 0 and 1 (see `to_image`), or batches of them ((B, C, H, W) tensors or lists)
               H, # homography (3, 3) from image 0 to image 1, or (B, 3, 3) for batches: one row per pair
               mode:str='checkerboard', # 'checkerboard' or 'blend', see `overlay_images`
@@ -428,6 +437,30 @@ def camera_frustum(pose:Pose, # world-to-camera pose (batch shape ()), see `worl
     c2w = pose.inv() if world_to_camera else pose
     return (c2w * pts).numpy()
 
+# %% ../nbs/18_viz.ipynb #5dc6e516
+def _draw_frustum(ax, fr:np.ndarray, color, label, i:int):
+    "Draw a frustum (apex, 4 corners, see `camera_frustum`) in 3D axes: edges, a tick on the top edge, a face and a label."
+    from mpl_toolkits.mplot3d.art3d import Line3DCollection, Poly3DCollection
+    c, k = fr[0], fr[1:]
+    segs = [[c, k[j]] for j in range(4)] + [[k[j], k[(j + 1) % 4]] for j in range(4)]
+    segs.append([k[0], k[0] + 0.3 * (k[1] - k[0])])  # a thicker tick on the top edge, from the top-left corner
+    lc = Line3DCollection(segs, colors=color, linewidths=[1] * 8 + [3])
+    lc.set_label(f'camera {label if label is not None else i}')
+    ax.add_collection3d(lc)
+    ax.add_collection3d(Poly3DCollection([k], facecolors=color, alpha=.15, edgecolors='none'))
+    if label is not None: ax.text(*c, f' {label}', color=color, fontsize=8)
+
+# %% ../nbs/18_viz.ipynb #0daa0e82
+def _equal_axes_3d(ax, pts:np.ndarray):
+    "Limits of 3D axes around `pts` (N, 3) with equal scales on x, y and z, and labelled axes."
+    lo, hi = pts.min(0), pts.max(0)
+    mid, half = (lo + hi) / 2, max((hi - lo).max() / 2, 1e-6)
+    ax.set_xlim(mid[0] - half, mid[0] + half); ax.set_ylim(mid[1] - half, mid[1] + half); ax.set_zlim(mid[2] - half, mid[2] + half)
+    ax.set_box_aspect((1, 1, 1))
+    ax.set_xlabel('x'); ax.set_ylabel('y'); ax.set_zlabel('z')
+    ax.tick_params(labelsize=7)
+
+# %% ../nbs/18_viz.ipynb #ecfb7d52
 def plot_cameras(poses:Pose, # (N,) camera poses, world-to-camera by default (see `world_to_camera`)
                  cameras:Camera|None=None, # (N,) or () intrinsics, default a 60 degrees field of view
                  points3d=None, # (M, 3) world points to show, torch or numpy
@@ -442,7 +475,6 @@ def plot_cameras(poses:Pose, # (N,) camera poses, world-to-camera by default (se
                  view=(-50, 120, 180), # (elev, azim, roll) of `Axes3D.view_init` with y vertical; the default looks down on the x-z plane with -y (OpenCV's up) upwards
                 ) -> Figure:
     "Draw cameras as frusta (and optional 3D points) in matplotlib 3D axes with equal scales."
-    from mpl_toolkits.mplot3d.art3d import Line3DCollection, Poly3DCollection
     if not isinstance(poses, Pose): raise TypeError(f'poses must be a pixlib Pose, got {type(poses).__name__}')
     poses = poses.reshape(-1).detach().cpu()
     n = len(poses)
@@ -467,24 +499,10 @@ def plot_cameras(poses:Pose, # (N,) camera poses, world-to-camera by default (se
     allp = [] if pts is None else [pts]
     for i in range(n):
         fr = camera_frustum(poses[i], None if cameras is None else cameras[i], scale, world_to_camera)
-        c, k = fr[0], fr[1:]
-        segs = [[c, k[j]] for j in range(4)] + [[k[j], k[(j + 1) % 4]] for j in range(4)]
-        segs.append([k[0], k[0] + 0.3 * (k[1] - k[0])])  # a thicker tick on the top edge, from the top-left corner
-        lc = Line3DCollection(segs, colors=colors[i], linewidths=[1] * 8 + [3])
-        lc.set_label(f'camera {labels[i] if labels else i}')
-        ax.add_collection3d(lc)
-        face = Poly3DCollection([k], facecolors=colors[i], alpha=.15, edgecolors='none')
-        ax.add_collection3d(face)
-        if labels: ax.text(*c, f' {labels[i]}', color=colors[i], fontsize=8)
+        _draw_frustum(ax, fr, colors[i], labels[i] if labels else None, i)
         allp.append(fr)
     if pts is not None and len(pts):
         ax.scatter(pts[:, 0], pts[:, 1], pts[:, 2], c=point_colors, s=ps, depthshade=False)
-    allp = np.concatenate(allp)
-    lo, hi = allp.min(0), allp.max(0)
-    mid, half = (lo + hi) / 2, max((hi - lo).max() / 2, 1e-6)
-    ax.set_xlim(mid[0] - half, mid[0] + half); ax.set_ylim(mid[1] - half, mid[1] + half); ax.set_zlim(mid[2] - half, mid[2] + half)
-    ax.set_box_aspect((1, 1, 1))
-    ax.set_xlabel('x'); ax.set_ylabel('y'); ax.set_zlabel('z')
-    ax.tick_params(labelsize=7)
+    _equal_axes_3d(ax, np.concatenate(allp))
     ax.view_init(*view, vertical_axis='y')
     return fig

@@ -32,6 +32,7 @@ def _as_conf(conf, overrides=()) -> DictConfig:
     OmegaConf.set_readonly(full, True)
     return full
 
+# %% ../nbs/51_widgets.ipynb #35535126
 class OverfitSession:
     "Overfit one batch with the trainer's `TrainStep`: the model, its optimizer, the steps and their history; no user interface."
     def __init__(self, conf, # a shipped config name, a YAML path, or a dict/DictConfig with `model`, `data` (and `train`) sections
@@ -54,6 +55,7 @@ def _param_owners(model:torch.nn.Module) -> dict:
     for p in model.parameters(): owner.setdefault(id(p), '(own)')
     return owner
 
+# %% ../nbs/51_widgets.ipynb #c5aa4164
 @patch
 def reset(self:OverfitSession):
     "Re-initialise the model with the seed and a fresh `TrainStep`, and clear the history."
@@ -70,6 +72,7 @@ def reset(self:OverfitSession):
         self.set_lr(self.lr)
     return self
 
+# %% ../nbs/51_widgets.ipynb #6d9f28c0
 @patch
 def _grad_hook(self:OverfitSession, p):
     "After backward accumulated `p.grad` (before the optimizer step and its zero_grad): keep its squared norm."
@@ -104,6 +107,7 @@ def _record(self:OverfitSession, out:dict, # what `train_step` returned for the 
     h['grad_norm'].append(float(out['grad_norm']))   # unscaled by `TrainStep.decide`
     for n, v in self.grad_norms.items(): h[f'grad_norm/{n}'].append(v)
 
+# %% ../nbs/51_widgets.ipynb #33a898e0
 @patch
 def step(self:OverfitSession, n:int=1, # optimizer steps
          stop:threading.Event|None=None): # return early once it is set
@@ -130,6 +134,7 @@ def figures(self:OverfitSession) -> list:
         finally: self.model.train()
     return list(figs.values()) if isinstance(figs, dict) else list(figs or [])
 
+# %% ../nbs/51_widgets.ipynb #ab1d9d48
 @patch
 def close(self:OverfitSession):
     "Remove the gradient hooks (the session can be dropped)."
@@ -143,6 +148,7 @@ def _log_scale(values) -> bool:
     v = np.asarray([x for x in values if math.isfinite(x)], dtype=float)
     return len(v) > 1 and bool((v > 0).all()) and v.max() / v.min() > 10
 
+# %% ../nbs/51_widgets.ipynb #d1a22a57
 def plot_history(history:dict, # `OverfitSession.history`: lists by key, with 'iteration'
                  ncols:int=3, # panels per row
                  size=(2.4, 1.9), # size of a panel in inches
@@ -224,6 +230,7 @@ class OverfitWidget:
 
     def _repr_mimebundle_(self, **kwargs): return self.ui._repr_mimebundle_(**kwargs)
 
+# %% ../nbs/51_widgets.ipynb #26b5e8d3
 def _delegate(name):
     return property(lambda self: getattr(self.session, name), doc=f"The session's `{name}` (see `OverfitSession`).")
 for _n in ('history', 'grad_norms', 'iteration', 'model', 'batch', 'trainer', 'conf', 'config_yaml'):
@@ -286,6 +293,7 @@ def _guard(self:OverfitWidget, f):
     try: f()
     except Exception as e: self._show_error(e)
 
+# %% ../nbs/51_widgets.ipynb #91b45052
 @patch
 def _show_error(self:OverfitWidget, e:BaseException):
     "Show `e` with its traceback in the widget, and its type in the status."
@@ -294,6 +302,7 @@ def _show_error(self:OverfitWidget, e:BaseException):
     self.error_html.layout.display = None
     self.status_label.value = f'error: {type(e).__name__}'
 
+# %% ../nbs/51_widgets.ipynb #445ac4f1
 @patch
 def _clear_error(self:OverfitWidget):
     "Hide the last error."
@@ -312,6 +321,7 @@ def _train(self:OverfitWidget, stop:threading.Event, n:int|None):
         done += self.session.iteration - before
         self.refresh()
 
+# %% ../nbs/51_widgets.ipynb #36888d64
 @patch
 def _worker(self:OverfitWidget, stop:threading.Event, n:int|None):
     "The background thread's work: train, show an error if one occurs, then release the run button."
@@ -331,12 +341,14 @@ def _set_toggle(self:OverfitWidget, value:bool):
     finally: self._quiet = False
     self.run_button.icon, self.run_button.description = ('pause', 'pause') if value else ('play', 'run')
 
+# %% ../nbs/51_widgets.ipynb #c866d157
 @patch
 def _on_run(self:OverfitWidget, change):
     "The run button: run or pause."
     if getattr(self, '_quiet', False): return
     self._guard(self.run if change['new'] else self.pause)
 
+# %% ../nbs/51_widgets.ipynb #7a943f10
 @patch
 def _start(self:OverfitWidget, n:int|None):
     "Train `n` steps (None: until paused) in the background; the kernel stays responsive."
@@ -344,6 +356,7 @@ def _start(self:OverfitWidget, n:int|None):
     self.worker.start(self._worker, n)
     return self
 
+# %% ../nbs/51_widgets.ipynb #784fb42b
 @patch(as_prop=True)
 def running(self:OverfitWidget) -> bool:
     "Whether training runs in the background."
@@ -355,6 +368,7 @@ def run(self:OverfitWidget):
     "Train in the background until `pause` (the run button)."
     return self._start(None)
 
+# %% ../nbs/51_widgets.ipynb #3af06867
 @patch
 def pause(self:OverfitWidget, timeout:float=60): # seconds to wait for the current steps
     "Stop the background training after the current step and wait for it."
@@ -362,6 +376,7 @@ def pause(self:OverfitWidget, timeout:float=60): # seconds to wait for the curre
     self._set_toggle(False)
     return self
 
+# %% ../nbs/51_widgets.ipynb #581e9735
 @patch
 def step(self:OverfitWidget, n:int=1): # optimizer steps
     "Train `n` steps now, in the calling thread (the step button, programmatically); an error is shown and raised."
@@ -370,6 +385,7 @@ def step(self:OverfitWidget, n:int=1): # optimizer steps
     except Exception as e: self._show_error(e); raise
     return self
 
+# %% ../nbs/51_widgets.ipynb #c3edbafc
 @patch
 def reset(self:OverfitWidget):
     "Pause, re-initialise the session (model, `TrainStep`, history) with the seed, and redraw."
@@ -378,6 +394,7 @@ def reset(self:OverfitWidget):
     self.refresh()
     return self
 
+# %% ../nbs/51_widgets.ipynb #f4cf0e3a
 @patch
 def close(self:OverfitWidget):
     "Pause, close the session and the widgets."

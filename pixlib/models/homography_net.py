@@ -7,6 +7,7 @@ __all__ = ['HomographyNet']
 
 # %% ../../nbs/32_models.homography_net.ipynb #c26d252b
 import torch
+from fastcore.basics import patch
 from torch import nn
 import torch.nn.functional as F
 from .base_model import BaseModel
@@ -22,11 +23,13 @@ def _block(cin:int, cout:int, batch_norm:bool) -> nn.Sequential:
         layers += [nn.Conv2d(i, o, 3, padding=1, bias=not batch_norm)] + ([nn.BatchNorm2d(o)] if batch_norm else []) + [nn.ReLU(inplace=True)]
     return nn.Sequential(*layers)
 
+# %% ../../nbs/32_models.homography_net.ipynb #698c53b0
 def _standardize(x, eps=1e-2):
     "Zero mean and unit variance per image (B, C, H, W)."
     m, s = x.mean((-3, -2, -1), keepdim=True), x.std((-3, -2, -1), keepdim=True)
     return (x - m) / (s + eps)
 
+# %% ../../nbs/32_models.homography_net.ipynb #fee0bd0b
 _losses = ('huber', 'l1', 'l2')
 
 class HomographyNet(BaseModel):
@@ -56,42 +59,51 @@ class HomographyNet(BaseModel):
                                   nn.Dropout(conf.dropout), nn.Linear(conf.fc_dim, 8))
         nn.init.zeros_(self.head[-1].weight); nn.init.zeros_(self.head[-1].bias)   # start from the identity
 
-    def _forward(self, data):
-        i0, i1 = data['view0']['image'], data['view1']['image']
-        if i0.shape != i1.shape: raise ValueError(f'HomographyNet: the views must have the same shape, got {tuple(i0.shape)} and {tuple(i1.shape)}')
-        if i0.shape[1] != self.conf.input_dim: raise ValueError(f'HomographyNet: expected images with input_dim={self.conf.input_dim} channels, got {i0.shape[1]}')
-        x = torch.cat([_standardize(i0), _standardize(i1)], 1)
-        for i, block in enumerate(self.blocks):
-            if i > 0: x = F.max_pool2d(x, 2)
-            x = block(x)
-        x = F.adaptive_avg_pool2d(x, self.conf.pool_size)
-        offsets = self.head(x).unflatten(-1, (4, 2)) * self.conf.offset_scale
-        H = corner_offsets_to_homography(offsets.double(), _size(i0)).to(offsets.dtype)   # DLT in float64
-        return {'corner_offsets': offsets, 'H_0to1': H}
+# %% ../../nbs/32_models.homography_net.ipynb #60b47984
+@patch
+def _forward(self:HomographyNet, data):
+    i0, i1 = data['view0']['image'], data['view1']['image']
+    if i0.shape != i1.shape: raise ValueError(f'HomographyNet: the views must have the same shape, got {tuple(i0.shape)} and {tuple(i1.shape)}')
+    if i0.shape[1] != self.conf.input_dim: raise ValueError(f'HomographyNet: expected images with input_dim={self.conf.input_dim} channels, got {i0.shape[1]}')
+    x = torch.cat([_standardize(i0), _standardize(i1)], 1)
+    for i, block in enumerate(self.blocks):
+        if i > 0: x = F.max_pool2d(x, 2)
+        x = block(x)
+    x = F.adaptive_avg_pool2d(x, self.conf.pool_size)
+    offsets = self.head(x).unflatten(-1, (4, 2)) * self.conf.offset_scale
+    H = corner_offsets_to_homography(offsets.double(), _size(i0)).to(offsets.dtype)   # DLT in float64
+    return {'corner_offsets': offsets, 'H_0to1': H}
 
-    def loss(self, pred:dict, data:dict) -> dict:
-        "Per-sample regression loss on the 4 corner offsets, in pixels: {'total': (B,)}."
-        gt = homography_to_corner_offsets(data['H_0to1'].double(), _size(data['view0']['image'])).to(pred['corner_offsets'])
-        d = pred['corner_offsets'] - gt
-        if self.conf.loss == 'huber': l = F.huber_loss(pred['corner_offsets'], gt, reduction='none', delta=self.conf.huber_delta)
-        elif self.conf.loss == 'l1': l = d.abs()
-        else: l = d ** 2
-        return {'total': l.mean((-1, -2))}
+# %% ../../nbs/32_models.homography_net.ipynb #15811542
+@patch
+def loss(self:HomographyNet, pred:dict, data:dict) -> dict:
+    "Per-sample regression loss on the 4 corner offsets, in pixels: {'total': (B,)}."
+    gt = homography_to_corner_offsets(data['H_0to1'].double(), _size(data['view0']['image'])).to(pred['corner_offsets'])
+    d = pred['corner_offsets'] - gt
+    if self.conf.loss == 'huber': l = F.huber_loss(pred['corner_offsets'], gt, reduction='none', delta=self.conf.huber_delta)
+    elif self.conf.loss == 'l1': l = d.abs()
+    else: l = d ** 2
+    return {'total': l.mean((-1, -2))}
 
-    def metrics(self, pred:dict, data:dict) -> dict:
-        "Per-sample mean corner error (px), its value for the identity, and the accuracies at `thresholds` px."
-        size = _size(data['view0']['image'])
-        H_gt = data['H_0to1'].double()
-        err = homography_corner_error(pred['H_0to1'].detach().double(), H_gt, size).float()
-        ident = homography_to_corner_offsets(H_gt, size).norm(dim=-1).mean(-1).float()
-        m = {'corner_error': err, 'identity_error': ident}
-        for t in self.conf.thresholds: m[f'acc@{t:g}px'] = (err <= t).float()
-        return m
+# %% ../../nbs/32_models.homography_net.ipynb #9f1b8afd
+@patch
+def metrics(self:HomographyNet, pred:dict, data:dict) -> dict:
+    "Per-sample mean corner error (px), its value for the identity, and the accuracies at `thresholds` px."
+    size = _size(data['view0']['image'])
+    H_gt = data['H_0to1'].double()
+    err = homography_corner_error(pred['H_0to1'].detach().double(), H_gt, size).float()
+    ident = homography_to_corner_offsets(H_gt, size).norm(dim=-1).mean(-1).float()
+    m = {'corner_error': err, 'identity_error': ident}
+    for t in self.conf.thresholds: m[f'acc@{t:g}px'] = (err <= t).float()
+    return m
 
-    def visualize(self, pred:dict, data:dict) -> list:
-        "Two figures for the first samples: the corners of view0 warped into view1 (ground truth and prediction), and view0 warped by the prediction next to view1."
-        return _visualize(pred, data, self.conf.num_visualize)
+# %% ../../nbs/32_models.homography_net.ipynb #14bb2948
+@patch
+def visualize(self:HomographyNet, pred:dict, data:dict) -> list:
+    "Two figures for the first samples: the corners of view0 warped into view1 (ground truth and prediction), and view0 warped by the prediction next to view1."
+    return _visualize(pred, data, self.conf.num_visualize)
 
+# %% ../../nbs/32_models.homography_net.ipynb #5ecbd39c
 def _size(img): return (img.shape[-1], img.shape[-2])
 
 # %% ../../nbs/32_models.homography_net.ipynb #f11ac09a
