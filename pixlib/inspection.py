@@ -9,6 +9,7 @@ __all__ = ['MISSING', 'Table', 'experiment_info', 'summarize_experiments', 'flat
 # %% ../nbs/53_inspection.ipynb #d1939c76
 import html, math, os, re
 from pathlib import Path
+from fastcore.basics import patch
 import numpy as np
 import torch
 from matplotlib.figure import Figure
@@ -39,18 +40,24 @@ class Table(list):
         "The values of a column (None where a row lacks it)."
         return [r.get(name) for r in self]
 
-    def __str__(self):
-        cells = [self.columns] + [[_fmt(r.get(c)) for c in self.columns] for r in self]
-        widths = [max(len(row[i]) for row in cells) for i in range(len(self.columns))]
-        lines = ['  '.join(s.ljust(w) for s, w in zip(row, widths)).rstrip() for row in cells]
-        lines.insert(1, '  '.join('-' * w for w in widths))
-        return '\n'.join(lines)
-    __repr__ = __str__
+# %% ../nbs/53_inspection.ipynb #13876b06
+@patch
+def __str__(self:Table):
+    "The table as aligned text, a rule under the header."
+    cells = [self.columns] + [[_fmt(r.get(c)) for c in self.columns] for r in self]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(self.columns))]
+    lines = ['  '.join(s.ljust(w) for s, w in zip(row, widths)).rstrip() for row in cells]
+    lines.insert(1, '  '.join('-' * w for w in widths))
+    return '\n'.join(lines)
+Table.__repr__ = Table.__str__
 
-    def _repr_html_(self):
-        head = ''.join(f'<th style="text-align:left">{html.escape(str(c))}</th>' for c in self.columns)
-        body = ''.join('<tr>' + ''.join(f'<td style="text-align:left">{html.escape(_fmt(r.get(c)))}</td>' for c in self.columns) + '</tr>' for r in self)
-        return f'<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+# %% ../nbs/53_inspection.ipynb #6ea06d5b
+@patch
+def _repr_html_(self:Table):
+    "The table as HTML, for notebooks."
+    head = ''.join(f'<th style="text-align:left">{html.escape(str(c))}</th>' for c in self.columns)
+    body = ''.join('<tr>' + ''.join(f'<td style="text-align:left">{html.escape(_fmt(r.get(c)))}</td>' for c in self.columns) + '</tr>' for r in self)
+    return f'<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 # %% ../nbs/53_inspection.ipynb #dceb9364
 def _load_conf(name, root=None) -> DictConfig:

@@ -5,7 +5,8 @@
 # %% auto #0
 __all__ = ['error_cmap', 'new_figure', 'close_figure', 'fig_to_png', 'to_image', 'plot_images', 'plot_image_grid', 'fig_to_array',
            'plot_keypoints', 'error_colors', 'inlier_colors', 'plot_matches', 'plot_heatmaps', 'overlay_images',
-           'warp_overlay', 'plot_warp', 'plot_warped_borders', 'plot_reprojections', 'camera_frustum', 'plot_cameras']
+           'warp_overlay', 'plot_warp', 'plot_warped_borders', 'error_colorbar', 'plot_reprojections', 'camera_frustum',
+           'plot_cameras']
 
 # %% ../nbs/18_viz.ipynb #47d9a8fb
 import sys, io, threading
@@ -125,6 +126,13 @@ def _imshow(ax, im, cmap, title, vmin, vmax):
     ax.set_axis_off()
     if title is not None: ax.set_title(title, fontsize='medium')
 
+# %% ../nbs/18_viz.ipynb #7130c0a7
+def _grid_rows(rows) -> list:
+    "The rows of a grid as lists of numpy images, checked."
+    if not isinstance(rows, (list, tuple)) or not rows or not all(isinstance(r, (list, tuple)) and r for r in rows):
+        raise ValueError('plot_image_grid: rows must be a non-empty list of non-empty lists of images')
+    return [[to_image(i) for i in r] for r in rows]
+
 # %% ../nbs/18_viz.ipynb #ae3b4f1b
 def plot_image_grid(rows, # list of rows, each a list of images (see `to_image`); rows may be shorter than others
                     titles=None, # list of rows of titles, or None
@@ -135,9 +143,7 @@ def plot_image_grid(rows, # list of rows, each a list of images (see `to_image`)
                     vmin=None, vmax=None, # value range of single-channel images, as in `plot_images`
                    ) -> Figure: # axes in row-major order (`fig.axes[r * ncols + c]`), empty cells hidden
     "Plot images in a grid, one list per row; column widths follow the aspect ratios of the first row."
-    if not isinstance(rows, (list, tuple)) or not rows or not all(isinstance(r, (list, tuple)) and r for r in rows):
-        raise ValueError('plot_image_grid: rows must be a non-empty list of non-empty lists of images')
-    rows = [[to_image(i) for i in r] for r in rows]
+    rows = _grid_rows(rows)
     nrows, ncols = len(rows), max(len(r) for r in rows)
     titles = _as_list(titles, nrows, 'titles')
     titles = [_as_list(t, len(r), f'titles[{i}]') for i, (r, t) in enumerate(zip(rows, titles))]
@@ -228,6 +234,26 @@ def inlier_colors(inliers, # (N,) booleans, torch or numpy
     m = _to_np(inliers, 'inliers').astype(bool).reshape(-1)
     return np.where(m[:, None], matplotlib.colors.to_rgba('limegreen'), matplotlib.colors.to_rgba('red'))
 
+# %% ../nbs/18_viz.ipynb #2ce7bc44
+def _match_colors(color, errors, inliers, vmax, cmap, n:int) -> np.ndarray:
+    "(n, 4) colors of matches: `color` if given, else from `errors`, else from `inliers`, else lime."
+    if color is None:
+        if errors is not None: color = error_colors(errors, vmax, cmap)
+        elif inliers is not None: color = inlier_colors(inliers)
+        else: color = 'lime'
+    colors = matplotlib.colors.to_rgba_array(_to_np(color, 'color') if not isinstance(color, str) else color)
+    if len(colors) not in (1, n): raise ValueError(f'{len(colors)} colors for {n} matches')
+    return np.broadcast_to(colors, (n, 4))
+
+# %% ../nbs/18_viz.ipynb #3eb36846
+def _draw_match_lines(ax0, ax1, kpts0:np.ndarray, kpts1:np.ndarray, colors:np.ndarray, lw:float, a:float):
+    "Lines from the keypoints of `ax0` to those of `ax1`, across the figure (left out of the layout)."
+    for i in range(len(kpts0)):
+        line = ConnectionPatch(xyA=kpts0[i], xyB=kpts1[i], coordsA='data', coordsB='data', axesA=ax0, axesB=ax1,
+                               color=colors[i], lw=lw, alpha=a, zorder=2)
+        line.set_in_layout(False)
+        ax0.figure.add_artist(line)
+
 # %% ../nbs/18_viz.ipynb #fcaeec91
 def plot_matches(kpts0, kpts1, # (N, 2) matched keypoints of the two images, in pixels, torch or numpy
                  color=None, # one color or (N, 3|4) colors; default from `errors`, else `inliers`, else lime
@@ -245,25 +271,29 @@ def plot_matches(kpts0, kpts1, # (N, 2) matched keypoints of the two images, in 
     if len(kpts0) != len(kpts1): raise ValueError(f'kpts0 and kpts1 must have the same length, got {len(kpts0)} and {len(kpts1)}')
     ax0, ax1 = _get_axes(axes, 2)[:2]
     n = len(kpts0)
-    if color is None:
-        if errors is not None: color = error_colors(errors, vmax, cmap)
-        elif inliers is not None: color = inlier_colors(inliers)
-        else: color = 'lime'
-    colors = matplotlib.colors.to_rgba_array(_to_np(color, 'color') if not isinstance(color, str) else color)
-    if len(colors) not in (1, n): raise ValueError(f'{len(colors)} colors for {n} matches')
-    colors = np.broadcast_to(colors, (n, 4))
+    colors = _match_colors(color, errors, inliers, vmax, cmap, n)
     fig = ax0.figure
-    if lw > 0:
-        for i in range(n):
-            line = ConnectionPatch(xyA=kpts0[i], xyB=kpts1[i], coordsA='data', coordsB='data', axesA=ax0, axesB=ax1,
-                                   color=colors[i], lw=lw, alpha=a, zorder=2)
-            line.set_in_layout(False)
-            fig.add_artist(line)
+    if lw > 0: _draw_match_lines(ax0, ax1, kpts0, kpts1, colors, lw, a)
     for ax in (ax0, ax1): ax.autoscale(enable=False)
     if ps > 0:
         ax0.scatter(kpts0[:, 0], kpts0[:, 1], c=colors, s=ps, linewidths=0)
         ax1.scatter(kpts1[:, 0], kpts1[:, 1], c=colors, s=ps, linewidths=0)
     return fig
+
+# %% ../nbs/18_viz.ipynb #d22e0a73
+def _draw_heatmap(ax, m:np.ndarray, cmap, alpha, vmin, vmax, colorbar:bool):
+    "Draw the (H, W) map `m` on `ax`, stretched over the image already there (maps are often at a lower resolution)."
+    lo = np.nanmin(m) if vmin is None else vmin
+    hi = np.nanmax(m) if vmax is None else vmax
+    h, w = ax.images[0].get_array().shape[:2] if ax.images else m.shape
+    if isinstance(alpha, str):
+        if alpha != 'map': raise ValueError(f"alpha must be a float or 'map', got {alpha!r}")
+        alpha = np.nan_to_num(np.clip((m - lo) / max(hi - lo, 1e-12), 0, 1))
+    im = ax.imshow(m, cmap=cmap, vmin=lo, vmax=hi, alpha=alpha, extent=(-.5, w - .5, h - .5, -.5), interpolation='nearest')
+    ax.set_axis_off()
+    if colorbar:
+        cb = ax.figure.colorbar(im, ax=ax, fraction=.046 * m.shape[0] / max(m.shape[1], 1) + 0.01, pad=.02)
+        cb.ax.tick_params(labelsize=8)
 
 # %% ../nbs/18_viz.ipynb #f54e78a8
 def plot_heatmaps(maps, # list of (H, W) maps (torch or numpy), drawn over the images of `axes` or alone
@@ -288,21 +318,7 @@ def plot_heatmaps(maps, # list of (H, W) maps (torch or numpy), drawn over the i
     elif alone: axes = plot_images([np.zeros(m.shape) for m in maps], titles=titles, **kwargs)
     axes = _get_axes(axes, len(maps))
     if alpha is None: alpha = 1. if alone else .5
-    for ax, m, alpha in zip(axes, maps, _as_list(alpha, len(maps), 'alpha')):
-        lo = np.nanmin(m) if vmin is None else vmin
-        hi = np.nanmax(m) if vmax is None else vmax
-        if ax.images:  # stretch the map over the image under it (maps are often at a lower resolution)
-            h, w = ax.images[0].get_array().shape[:2]
-        else: h, w = m.shape
-        a = alpha
-        if isinstance(alpha, str):
-            if alpha != 'map': raise ValueError(f"alpha must be a float or 'map', got {alpha!r}")
-            a = np.nan_to_num(np.clip((m - lo) / max(hi - lo, 1e-12), 0, 1))
-        im = ax.imshow(m, cmap=cmap, vmin=lo, vmax=hi, alpha=a, extent=(-.5, w - .5, h - .5, -.5), interpolation='nearest')
-        ax.set_axis_off()
-        if colorbar:
-            cb = ax.figure.colorbar(im, ax=ax, fraction=.046 * m.shape[0] / max(m.shape[1], 1) + 0.01, pad=.02)
-            cb.ax.tick_params(labelsize=8)
+    for ax, m, a in zip(axes, maps, _as_list(alpha, len(maps), 'alpha')): _draw_heatmap(ax, m, cmap, a, vmin, vmax, colorbar)
     return axes[0].figure
 
 # %% ../nbs/18_viz.ipynb #6be0df6e
@@ -382,6 +398,30 @@ def plot_warped_borders(H, # homography (3, 3) from image 0 to image 1, torch or
         ax1.set_ylim(max(y1, quad[:, 1].max() + 2), min(y0, quad[:, 1].min() - 2))
     return ax0.figure
 
+# %% ../nbs/18_viz.ipynb #c4c1f2cc
+def error_colorbar(ax, # the axes the colorbar goes next to
+                   errors, # (N,) errors drawn with `error_colors`
+                   vmax=None, # the `vmax` of `error_colors`, default the largest finite error
+                   cmap=error_cmap, # the colormap of the errors
+                  ):
+    "Add a colorbar of errors (from 0 to `vmax`, as `error_colors` colours them) next to `ax`."
+    e = _to_np(errors, 'errors').astype(np.float64).reshape(-1)
+    finite = np.isfinite(e)
+    hi = vmax if vmax is not None else (e[finite].max() if finite.any() and e[finite].max() > 0 else 1.)
+    sm = matplotlib.cm.ScalarMappable(norm=matplotlib.colors.Normalize(0, hi), cmap=_cmap(cmap))
+    cb = ax.figure.colorbar(sm, ax=ax, fraction=.046, pad=.02, extend='max' if vmax is not None else 'neither')
+    cb.ax.tick_params(labelsize=8)
+    return cb
+
+# %% ../nbs/18_viz.ipynb #aa9725d1
+def _reprojection_errors(pts_gt, pts_pred, errors=None):
+    "The points as numpy arrays, checked, and their errors (default: their distances)."
+    gt, pred = _to_np(pts_gt, 'pts_gt', 2), _to_np(pts_pred, 'pts_pred', 2)
+    if gt.shape != pred.shape: raise ValueError(f'pts_gt and pts_pred must have the same shape, got {gt.shape} and {pred.shape}')
+    e = np.linalg.norm(pred - gt, axis=-1) if errors is None else _to_np(errors, 'errors').reshape(-1)
+    if len(e) != len(gt): raise ValueError(f'{len(e)} errors for {len(gt)} points')
+    return gt, pred, e
+
 # %% ../nbs/18_viz.ipynb #bb55c2e9
 def plot_reprojections(img, # the image (see `to_image`)
                        pts_gt, # (N, 2) ground-truth (or observed) points in pixels, torch or numpy
@@ -397,10 +437,7 @@ def plot_reprojections(img, # the image (see `to_image`)
                        **kwargs, # more arguments of `plot_images`
                       ) -> Figure:
     "Draw ground-truth points (white circles), predicted points and the lines between them, colored by error."
-    gt, pred = _to_np(pts_gt, 'pts_gt', 2), _to_np(pts_pred, 'pts_pred', 2)
-    if gt.shape != pred.shape: raise ValueError(f'pts_gt and pts_pred must have the same shape, got {gt.shape} and {pred.shape}')
-    e = np.linalg.norm(pred - gt, axis=-1) if errors is None else _to_np(errors, 'errors').reshape(-1)
-    if len(e) != len(gt): raise ValueError(f'{len(e)} errors for {len(gt)} points')
+    gt, pred, e = _reprojection_errors(pts_gt, pts_pred, errors)
     colors = error_colors(e, vmax, cmap)
     if ax is None:
         fig = plot_images([img], **kwargs); ax = fig.axes[0]
@@ -411,11 +448,7 @@ def plot_reprojections(img, # the image (see `to_image`)
     ax.scatter(pred[:, 0], pred[:, 1], s=ps, c=colors, linewidths=0)
     finite = np.isfinite(e)
     ax.set_title(title if title is not None else f'median error {np.median(e[finite]) if finite.any() else np.nan:.2f}')
-    if colorbar:
-        hi = vmax if vmax is not None else (e[finite].max() if finite.any() and e[finite].max() > 0 else 1.)
-        sm = matplotlib.cm.ScalarMappable(norm=matplotlib.colors.Normalize(0, hi), cmap=cmap)
-        cb = fig.colorbar(sm, ax=ax, fraction=.046, pad=.02, extend='max' if vmax is not None else 'neither')
-        cb.ax.tick_params(labelsize=8)
+    if colorbar: error_colorbar(ax, e, vmax, cmap)
     return fig
 
 # %% ../nbs/18_viz.ipynb #95d2e358
@@ -460,6 +493,33 @@ def _equal_axes_3d(ax, pts:np.ndarray):
     ax.set_xlabel('x'); ax.set_ylabel('y'); ax.set_zlabel('z')
     ax.tick_params(labelsize=7)
 
+# %% ../nbs/18_viz.ipynb #7d960575
+def _poses_cameras(poses:Pose, cameras:Camera|None):
+    "Poses as (N,) on the CPU, and the cameras (N,) or None, checked."
+    if not isinstance(poses, Pose): raise TypeError(f'poses must be a pixlib Pose, got {type(poses).__name__}')
+    poses = poses.reshape(-1).detach().cpu()
+    if cameras is None: return poses, None
+    if not isinstance(cameras, Camera): raise TypeError(f'cameras must be a pixlib Camera, got {type(cameras).__name__}')
+    cameras = cameras.detach().cpu()
+    cameras = cameras.reshape(-1) if cameras.ndim else cameras[None].expand(len(poses))
+    if len(cameras) != len(poses): raise ValueError(f'{len(cameras)} cameras for {len(poses)} poses')
+    return poses, cameras
+
+# %% ../nbs/18_viz.ipynb #57e20027
+def _camera_colors(colors, n:int) -> list:
+    "One color per camera: the tab10 cycle by default, or one color repeated."
+    if colors is None: return [f'C{i % 10}' for i in range(n)]
+    if isinstance(colors, str) or (isinstance(colors, tuple) and len(colors) in (3, 4)): colors = [colors] * n
+    if len(colors) != n: raise ValueError(f'{len(colors)} colors for {n} cameras')
+    return list(colors)
+
+# %% ../nbs/18_viz.ipynb #3831bd14
+def _frustum_scale(centres:np.ndarray, pts:np.ndarray|None) -> float:
+    "15% of the extent of the camera centres and points (1 for a single camera and no point)."
+    ref = np.concatenate([centres] + ([pts] if pts is not None and len(pts) else []))
+    extent = np.ptp(ref, 0).max() if len(ref) > 1 else 0.
+    return 0.15 * extent if extent > 0 else 1.
+
 # %% ../nbs/18_viz.ipynb #ecfb7d52
 def plot_cameras(poses:Pose, # (N,) camera poses, world-to-camera by default (see `world_to_camera`)
                  cameras:Camera|None=None, # (N,) or () intrinsics, default a 60 degrees field of view
@@ -475,26 +535,13 @@ def plot_cameras(poses:Pose, # (N,) camera poses, world-to-camera by default (se
                  view=(-50, 120, 180), # (elev, azim, roll) of `Axes3D.view_init` with y vertical; the default looks down on the x-z plane with -y (OpenCV's up) upwards
                 ) -> Figure:
     "Draw cameras as frusta (and optional 3D points) in matplotlib 3D axes with equal scales."
-    if not isinstance(poses, Pose): raise TypeError(f'poses must be a pixlib Pose, got {type(poses).__name__}')
-    poses = poses.reshape(-1).detach().cpu()
-    n = len(poses)
-    if cameras is not None:
-        if not isinstance(cameras, Camera): raise TypeError(f'cameras must be a pixlib Camera, got {type(cameras).__name__}')
-        cameras = cameras.detach().cpu()
-        cameras = cameras.reshape(-1) if cameras.ndim else cameras[None].expand(n)
-        if len(cameras) != n: raise ValueError(f'{len(cameras)} cameras for {n} poses')
-    pts = _to_np(points3d, 'points3d', 3)
+    poses, cameras = _poses_cameras(poses, cameras)
+    n, pts = len(poses), _to_np(points3d, 'points3d', 3)
     centres = (poses.inv() if world_to_camera else poses).double().t.numpy()
-    if scale is None:
-        ref = np.concatenate([centres] + ([pts] if pts is not None and len(pts) else []))
-        extent = np.ptp(ref, 0).max() if len(ref) > 1 else 0.
-        scale = 0.15 * extent if extent > 0 else 1.
-    if colors is None: colors = [f'C{i % 10}' for i in range(n)]
-    elif isinstance(colors, str) or (isinstance(colors, tuple) and len(colors) in (3, 4)): colors = [colors] * n
-    if len(colors) != n: raise ValueError(f'{len(colors)} colors for {n} cameras')
+    if scale is None: scale = _frustum_scale(centres, pts)
+    colors = _camera_colors(colors, n)
     if labels is None and n <= 10: labels = [str(i) for i in range(n)]
-    if ax is None:
-        ax = new_figure(figsize).add_subplot(projection='3d')
+    if ax is None: ax = new_figure(figsize).add_subplot(projection='3d')
     fig = ax.figure
     allp = [] if pts is None else [pts]
     for i in range(n):
