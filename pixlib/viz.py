@@ -399,17 +399,19 @@ def plot_warped_borders(H, # homography (3, 3) from image 0 to image 1, torch or
     return ax0.figure
 
 # %% ../nbs/18_viz.ipynb #c4c1f2cc
-def error_colorbar(ax, # the axes the colorbar goes next to
+def error_colorbar(ax, # the axes the colorbar goes next to (one, or a list: one colorbar for all)
                    errors, # (N,) errors drawn with `error_colors`
                    vmax=None, # the `vmax` of `error_colors`, default the largest finite error
                    cmap=error_cmap, # the colormap of the errors
+                   label:str|None=None, # the label of the colorbar, e.g. 'reprojection error (px)'
                   ):
     "Add a colorbar of errors (from 0 to `vmax`, as `error_colors` colours them) next to `ax`."
     e = _to_np(errors, 'errors').astype(np.float64).reshape(-1)
     finite = np.isfinite(e)
     hi = vmax if vmax is not None else (e[finite].max() if finite.any() and e[finite].max() > 0 else 1.)
     sm = matplotlib.cm.ScalarMappable(norm=matplotlib.colors.Normalize(0, hi), cmap=_cmap(cmap))
-    cb = ax.figure.colorbar(sm, ax=ax, fraction=.046, pad=.02, extend='max' if vmax is not None else 'neither')
+    fig = (list(np.ravel(ax))[0] if isinstance(ax, (list, tuple, np.ndarray)) else ax).figure
+    cb = fig.colorbar(sm, ax=ax, fraction=.046, pad=.02, extend='max' if vmax is not None else 'neither', label=label)
     cb.ax.tick_params(labelsize=8)
     return cb
 
