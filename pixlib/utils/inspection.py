@@ -5,9 +5,10 @@
 # %% auto #0
 __all__ = []
 
-# %% ../../nbs/52_utils.inspection.ipynb #36039236
+# %% ../../nbs/52_utils.inspection.ipynb #2cf3bc7d
 import importlib, warnings
 
+# %% ../../nbs/52_utils.inspection.ipynb #36039236
 def __getattr__(name:str): # a name of `pixlib.inspection`
     "Import `name` from `pixlib.inspection` (lazily, with a `DeprecationWarning`)."
     if name.startswith('__'): raise AttributeError(name)
