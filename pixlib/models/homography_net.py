@@ -6,15 +6,14 @@
 __all__ = ['HomographyNet']
 
 # %% ../../nbs/32_models.homography_net.ipynb #c26d252b
-import matplotlib.pyplot as plt
 import torch
+from fastcore.basics import patch
 from torch import nn
 import torch.nn.functional as F
 from .base_model import BaseModel
 from ..utils.conf import ConfigError
-from ..geometry.homography import (corner_offsets_to_homography, homography_to_corner_offsets, homography_corner_error,
-                                        image_corners, warp_image, warp_points)
-from ..viz import to_image, overlay_images
+from ..geometry.homography import corner_offsets_to_homography, homography_to_corner_offsets, homography_corner_error
+from ..viz import plot_image_grid, plot_warp, plot_warped_borders
 
 # %% ../../nbs/32_models.homography_net.ipynb #e47c2519
 def _block(cin:int, cout:int, batch_norm:bool) -> nn.Sequential:
@@ -24,11 +23,13 @@ def _block(cin:int, cout:int, batch_norm:bool) -> nn.Sequential:
         layers += [nn.Conv2d(i, o, 3, padding=1, bias=not batch_norm)] + ([nn.BatchNorm2d(o)] if batch_norm else []) + [nn.ReLU(inplace=True)]
     return nn.Sequential(*layers)
 
+# %% ../../nbs/32_models.homography_net.ipynb #698c53b0
 def _standardize(x, eps=1e-2):
     "Zero mean and unit variance per image (B, C, H, W)."
     m, s = x.mean((-3, -2, -1), keepdim=True), x.std((-3, -2, -1), keepdim=True)
     return (x - m) / (s + eps)
 
+# %% ../../nbs/32_models.homography_net.ipynb #fee0bd0b
 _losses = ('huber', 'l1', 'l2')
 
 class HomographyNet(BaseModel):
@@ -58,75 +59,66 @@ class HomographyNet(BaseModel):
                                   nn.Dropout(conf.dropout), nn.Linear(conf.fc_dim, 8))
         nn.init.zeros_(self.head[-1].weight); nn.init.zeros_(self.head[-1].bias)   # start from the identity
 
-    def _forward(self, data):
-        i0, i1 = data['view0']['image'], data['view1']['image']
-        if i0.shape != i1.shape: raise ValueError(f'HomographyNet: the views must have the same shape, got {tuple(i0.shape)} and {tuple(i1.shape)}')
-        if i0.shape[1] != self.conf.input_dim: raise ValueError(f'HomographyNet: expected images with input_dim={self.conf.input_dim} channels, got {i0.shape[1]}')
-        x = torch.cat([_standardize(i0), _standardize(i1)], 1)
-        for i, block in enumerate(self.blocks):
-            if i > 0: x = F.max_pool2d(x, 2)
-            x = block(x)
-        x = F.adaptive_avg_pool2d(x, self.conf.pool_size)
-        offsets = self.head(x).unflatten(-1, (4, 2)) * self.conf.offset_scale
-        H = corner_offsets_to_homography(offsets.double(), _size(i0)).to(offsets.dtype)   # DLT in float64
-        return {'corner_offsets': offsets, 'H_0to1': H}
+# %% ../../nbs/32_models.homography_net.ipynb #60b47984
+@patch
+def _forward(self:HomographyNet, data):
+    i0, i1 = data['view0']['image'], data['view1']['image']
+    if i0.shape != i1.shape: raise ValueError(f'HomographyNet: the views must have the same shape, got {tuple(i0.shape)} and {tuple(i1.shape)}')
+    if i0.shape[1] != self.conf.input_dim: raise ValueError(f'HomographyNet: expected images with input_dim={self.conf.input_dim} channels, got {i0.shape[1]}')
+    x = torch.cat([_standardize(i0), _standardize(i1)], 1)
+    for i, block in enumerate(self.blocks):
+        if i > 0: x = F.max_pool2d(x, 2)
+        x = block(x)
+    x = F.adaptive_avg_pool2d(x, self.conf.pool_size)
+    offsets = self.head(x).unflatten(-1, (4, 2)) * self.conf.offset_scale
+    H = corner_offsets_to_homography(offsets.double(), _size(i0)).to(offsets.dtype)   # DLT in float64
+    return {'corner_offsets': offsets, 'H_0to1': H}
 
-    def loss(self, pred:dict, data:dict) -> dict:
-        "Per-sample regression loss on the 4 corner offsets, in pixels: {'total': (B,)}."
-        gt = homography_to_corner_offsets(data['H_0to1'].double(), _size(data['view0']['image'])).to(pred['corner_offsets'])
-        d = pred['corner_offsets'] - gt
-        if self.conf.loss == 'huber': l = F.huber_loss(pred['corner_offsets'], gt, reduction='none', delta=self.conf.huber_delta)
-        elif self.conf.loss == 'l1': l = d.abs()
-        else: l = d ** 2
-        return {'total': l.mean((-1, -2))}
+# %% ../../nbs/32_models.homography_net.ipynb #15811542
+@patch
+def loss(self:HomographyNet, pred:dict, data:dict) -> dict:
+    "Per-sample regression loss on the 4 corner offsets, in pixels: {'total': (B,)}."
+    gt = homography_to_corner_offsets(data['H_0to1'].double(), _size(data['view0']['image'])).to(pred['corner_offsets'])
+    d = pred['corner_offsets'] - gt
+    if self.conf.loss == 'huber': l = F.huber_loss(pred['corner_offsets'], gt, reduction='none', delta=self.conf.huber_delta)
+    elif self.conf.loss == 'l1': l = d.abs()
+    else: l = d ** 2
+    return {'total': l.mean((-1, -2))}
 
-    def metrics(self, pred:dict, data:dict) -> dict:
-        "Per-sample mean corner error (px), its value for the identity, and the accuracies at `thresholds` px."
-        size = _size(data['view0']['image'])
-        H_gt = data['H_0to1'].double()
-        err = homography_corner_error(pred['H_0to1'].detach().double(), H_gt, size).float()
-        ident = homography_to_corner_offsets(H_gt, size).norm(dim=-1).mean(-1).float()
-        m = {'corner_error': err, 'identity_error': ident}
-        for t in self.conf.thresholds: m[f'acc@{t:g}px'] = (err <= t).float()
-        return m
+# %% ../../nbs/32_models.homography_net.ipynb #9f1b8afd
+@patch
+def metrics(self:HomographyNet, pred:dict, data:dict) -> dict:
+    "Per-sample mean corner error (px), its value for the identity, and the accuracies at `thresholds` px."
+    size = _size(data['view0']['image'])
+    H_gt = data['H_0to1'].double()
+    err = homography_corner_error(pred['H_0to1'].detach().double(), H_gt, size).float()
+    ident = homography_to_corner_offsets(H_gt, size).norm(dim=-1).mean(-1).float()
+    m = {'corner_error': err, 'identity_error': ident}
+    for t in self.conf.thresholds: m[f'acc@{t:g}px'] = (err <= t).float()
+    return m
 
-    def visualize(self, pred:dict, data:dict) -> list:
-        "Two figures for the first samples: the corners of view0 warped into view1 (ground truth and prediction), and view0 warped by the prediction next to view1."
-        return _visualize(pred, data, self.conf.num_visualize)
+# %% ../../nbs/32_models.homography_net.ipynb #14bb2948
+@patch
+def visualize(self:HomographyNet, pred:dict, data:dict) -> list:
+    "Two figures for the first samples: the corners of view0 warped into view1 (ground truth and prediction), and view0 warped by the prediction next to view1."
+    return _visualize(pred, data, self.conf.num_visualize)
 
+# %% ../../nbs/32_models.homography_net.ipynb #5ecbd39c
 def _size(img): return (img.shape[-1], img.shape[-2])
 
 # %% ../../nbs/32_models.homography_net.ipynb #f11ac09a
 def _visualize(pred, data, n):
-    img0, img1 = data['view0']['image'].detach().cpu(), data['view1']['image'].detach().cpu()
-    n = min(n, len(img0))
-    size = _size(img0)
+    img0, img1 = data['view0']['image'].detach().cpu()[:n], data['view1']['image'].detach().cpu()[:n]
+    n, size = len(img0), _size(img0)
     H_gt, H_pr = data['H_0to1'][:n].detach().cpu().double(), pred['H_0to1'][:n].detach().cpu().double()
     err = homography_corner_error(H_pr, H_gt, size)
-    border = image_corners(size, edges=True)
-    fig1, axes = plt.subplots(n, 2, figsize=(6, 2.9 * n), squeeze=False)
+    fig1 = plot_image_grid([[a, b] for a, b in zip(img0, img1)], size=2.4,
+                           titles=[['view0', f'view1, error {e:.2f} px'] for e in err])
     for i in range(n):
-        a0, a1 = axes[i]
-        a0.imshow(to_image(img0[i]), cmap='gray', vmin=0, vmax=1); a1.imshow(to_image(img1[i]), cmap='gray', vmin=0, vmax=1)
-        for H, style in ((H_gt[i], dict(color='lime', ls='-')), (H_pr[i], dict(color='red', ls='--'))):
-            a0.add_patch(plt.Polygon(warp_points(torch.linalg.inv(H), border).numpy(), fill=False, lw=1.5, **style))
-            quad = warp_points(H, border).numpy()
-            a1.add_patch(plt.Polygon(quad, fill=False, lw=1.5, **style))
-        allq = torch.cat([warp_points(H_gt[i], border), warp_points(H_pr[i], border)]).numpy()
-        m = 2
-        a1.set_xlim(min(allq[:, 0].min(), -0.5) - m, max(allq[:, 0].max(), size[0] - 0.5) + m)
-        a1.set_ylim(max(allq[:, 1].max(), size[1] - 0.5) + m, min(allq[:, 1].min(), -0.5) - m)
-        a0.set_title('view0 (view1 border)', fontsize=8); a1.set_title(f'view1 (view0 corners), error {err[i]:.2f} px', fontsize=8)
-        for a in (a0, a1): a.set_xticks([]); a.set_yticks([])
-    fig1.legend(handles=[plt.Line2D([], [], color='lime'), plt.Line2D([], [], color='red', ls='--')],
-                labels=['ground truth', 'prediction'], loc='lower center', ncol=2, fontsize=8, frameon=False)
-    fig1.tight_layout(rect=(0, 0.03, 1, 1))
-    fig2, axes = plt.subplots(n, 3, figsize=(7, 2.4 * n), squeeze=False)
-    for i in range(n):
-        warped, valid = warp_image(img0[i].double(), H_pr[i])
-        panels = [warped.float(), img1[i], overlay_images(warped.float(), img1[i], 'checkerboard', tiles=4, mask=valid)]
-        titles = ['view0 warped by prediction', 'view1', f'checkerboard, {err[i]:.2f} px']
-        for a, p, t in zip(axes[i], panels, titles):
-            a.imshow(to_image(p), cmap='gray', vmin=0, vmax=1); a.set_title(t, fontsize=8); a.set_xticks([]); a.set_yticks([])
-    fig2.tight_layout()
+        axes = fig1.axes[2 * i:2 * i + 2]
+        plot_warped_borders(H_gt[i], size, axes, color='lime', label='ground truth' if i == 0 else None)
+        plot_warped_borders(H_pr[i], size, axes, color='red', ls='--', label='prediction' if i == 0 else None)
+    fig1.legend(loc='outside lower center', ncol=2, fontsize=8, frameon=False)
+    fig2 = plot_warp(img0, img1, H_pr, tiles=4, size=2.2,
+                     titles=[['view0', 'view1', f'warped, {e:.2f} px'] for e in err])
     return [fig1, fig2]
