@@ -295,9 +295,10 @@ def train_epoch(self:Trainer, progress:Progress, console=None) -> bool: # the ru
     if t.dataset_callback_fn and not self.overfit: getattr(self.train_loader.dataset, t.dataset_callback_fn)(t.seed + self.epoch)
     self.model.train()
     clock, train_step, device, samples = time.perf_counter, self.stepper.train_step, self.device, 0
+    move = device.type != 'cpu'   # a loader's batches are on the CPU already
     t0 = clock(); batches = iter(self.train_loader)
     while (data := next(batches, None)) is not None:
-        data = batch_to_device(data, device)
+        if move: data = batch_to_device(data, device)
         self._wait += clock() - t0
         self.iter += 1
         last = self.iter == n
