@@ -89,7 +89,7 @@ class TrainStep:
                  net:torch.nn.Module|None=None, # what to call for the forward pass (a DistributedDataParallel or compiled wrapper)
                  device=None, # default: the device of the model's parameters
                  deferred:bool|None=None): # skip non-finite steps on the device, read the outcome a step later (default: on a GPU with a fused optimizer)
-        self.model, self.net, self.conf = model, net or model, t
+        self.model, self.net, self.conf = model, model if net is None else net, t
         self.device = torch.device(device) if device is not None else next(model.parameters()).device
         self.optimizer = build_optimizer(model, t)
         self.scheduler = build_scheduler(self.optimizer, t)
