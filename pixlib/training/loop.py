@@ -41,6 +41,7 @@ def _dist_env() -> tuple[int, int, int]:
     "Rank, world size and local rank from torchrun's environment."
     return int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1)), int(os.environ.get('LOCAL_RANK', 0))
 
+# %% ../../nbs/45_training.loop.ipynb #85d65528
 class Trainer:
     "A training run: checked at construction (nothing written), built by `setup`, trained by `run`."
     def __init__(self, conf, # a YAML path, the name of a shipped config, a dict or DictConfig (None with `restore`)
@@ -68,6 +69,7 @@ def _in_use(name, d) -> ExperimentLockedError|None:
     h = lock_holder(d)
     return ExperimentLockedError(f"Experiment '{name}' is being written by {h} (lock {d/'.lock'}): wait for that run to end or stop it first") if h else None
 
+# %% ../../nbs/45_training.loop.ipynb #2c427d2e
 @patch
 def _new_conf(self:Trainer, conf, overwrite:bool):
     "The config of a new experiment, whose folder must not exist unless `overwrite` (and not be in use)."
@@ -77,6 +79,7 @@ def _new_conf(self:Trainer, conf, overwrite:bool):
         raise ConfigError(f"Experiment '{self.name}' already exists in {self.dir.parent}: use --restore to continue it or --overwrite to start it over")
     return base
 
+# %% ../../nbs/45_training.loop.ipynb #eaa4d5f7
 @patch
 def _restored_conf(self:Trainer, conf):
     "The config saved with the latest good checkpoint, which is loaded; the run flags recorded in it are restored."
@@ -91,6 +94,7 @@ def _restored_conf(self:Trainer, conf):
     self.overfit = bool(run.get('overfit', self.overfit))
     return OmegaConf.create(self.ckpt['conf'])
 
+# %% ../../nbs/45_training.loop.ipynb #21f3c1a6
 @patch
 def _init_weights_path(self:Trainer, name):
     "The checkpoint `train.load_experiment` starts from."
@@ -117,6 +121,7 @@ def _init_process_group(self:Trainer):
         dist.init_process_group('nccl' if self.device.type == 'cuda' else 'gloo', timeout=datetime.timedelta(seconds=self.t.dist_timeout))
         self._own_pg = True
 
+# %% ../../nbs/45_training.loop.ipynb #dffc6ee1
 @patch
 def _build_model(self:Trainer) -> torch.nn.Module:
     "The model on its device, with the fine-tuning weights; returns what the step calls (wrapped by DDP when distributed, compiled under `train.compile`)."
@@ -136,6 +141,7 @@ def _quiet_worker(init, worker_id:int):
     signal.signal(signal.SIGINT, signal.SIG_IGN); signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if init is not None: init(worker_id)
 
+# %% ../../nbs/45_training.loop.ipynb #39d4c181
 @patch
 def _build_loaders(self:Trainer):
     "Training and validation loaders (the first training batch looped under `overfit`), with quiet workers and `data_timeout`."
@@ -150,6 +156,7 @@ def _build_loaders(self:Trainer):
     if self.n_batches == 0: raise ConfigError(f'The training loader has no batch (split size {len(self.train_loader.dataset)}, batch size {d.batch_size("train")})')
     self.steps_per_epoch = math.ceil(self.n_batches / self.t.grad_accumulation)
 
+# %% ../../nbs/45_training.loop.ipynb #810c0120
 @patch
 def _load_position(self:Trainer):
     "Start at the beginning, or where the restored checkpoint stopped (with a new `train.lr` applied to the optimizer and schedule)."
@@ -190,6 +197,7 @@ def state_dict(self:Trainer) -> dict:
             'results': {k: float(v) for k, v in self.results.items()}, 'run': {'overfit': bool(self.overfit)},
             'conf': OmegaConf.to_container(self.conf), 'pixlib_version': pixlib.__version__}
 
+# %% ../../nbs/45_training.loop.ipynb #77a91fad
 @patch
 def save(self:Trainer, best:bool=False): # also write checkpoint_best.tar
     "Write `checkpoint_EPOCH_STEP.tar` (and the best), keep the last `keep_last_checkpoints` (main process only)."
@@ -227,6 +235,7 @@ def _hoist(self:Trainer):
     self._accum, self._log_every, self._eval_every, self._save_every = t.grad_accumulation, t.log_every_iter, t.eval_every_iter, t.save_every_iter
     self._epoch_schedule = self.stepper.scheduler is not None and t.lr_schedule.on_epoch
 
+# %% ../../nbs/45_training.loop.ipynb #17f221df
 @patch
 def _reset_interval(self:Trainer):
     "Start a new logging interval: no losses, no samples, no time yet."
@@ -243,6 +252,7 @@ def _mean_losses(self:Trainer) -> dict:
     sums = torch.stack([torch.cat([l[k].float().reshape(-1) for l in self._losses]).sum() for k in keys]).tolist()
     return {k: s / max(self._count, 1) for k, s in zip(keys, sums)}
 
+# %% ../../nbs/45_training.loop.ipynb #92be2d1d
 @patch
 def _timing(self:Trainer) -> dict:
     "Milliseconds per step (in all, waiting for data, computing), samples/s of training, and the peak GPU memory (MiB) on CUDA."
@@ -331,6 +341,7 @@ def _lock_folder(self:Trainer):
             if p.name != '.lock': shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
     if (gone := clean_stale_files(d)): self.notes.append(f"Removed temporary files left by a killed save: {', '.join(gone)}")
 
+# %% ../../nbs/45_training.loop.ipynb #46747b7c
 @patch
 def _open(self:Trainer):
     "Lock the experiment folder (creating or emptying it) and write `config.yaml` atomically (main process)."
@@ -339,6 +350,7 @@ def _open(self:Trainer):
         tmp = self.dir/'.config.yaml.tmp'; tmp.write_text(OmegaConf.to_yaml(self.conf)); os.replace(tmp, self.dir/'config.yaml')
     if self.distributed: dist.barrier()
 
+# %% ../../nbs/45_training.loop.ipynb #8ebf877d
 @patch
 def _start_message(self:Trainer) -> str:
     "What the log says first."
@@ -381,6 +393,7 @@ def _kill_stuck_workers(before:set): # pids of the child processes that existed 
         for p in new: p.join(10)
     finally: signal.signal(signal.SIGCHLD, old)
 
+# %% ../../nbs/45_training.loop.ipynb #91c1b2d6
 @patch
 def _log_failure(self:Trainer, e:BaseException):
     "Write why the run ends to the log: the exception and its traceback."
@@ -416,6 +429,7 @@ def run(self:Trainer) -> RunResult:
         if self.lock is not None: self.lock.release()
         if failed: _kill_stuck_workers(before)
 
+# %% ../../nbs/45_training.loop.ipynb #3c9178b4
 @patch
 def request_stop(self:Trainer):
     "Ask the run to stop after the current step, evaluate and save (from another thread, or a test)."

@@ -26,6 +26,7 @@ def _lr_groups(named:list, t:DictConfig) -> list[dict]:
 
 _fusable = (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD)
 
+# %% ../../nbs/42_training.step.ipynb #3102ec6f
 def build_optimizer(model:torch.nn.Module, t:DictConfig) -> torch.optim.Optimizer: # a model and the `train` section
     "The optimizer of `train` conf `t`: trainable parameters (filtered by `opt_regexp`), grouped by `lr_scaling`."
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
@@ -46,6 +47,7 @@ def _make_scheduler(opt, type_, options):
     try: return scheduler_class(type_)(opt, **options)
     except TypeError as e: raise ConfigError(f'train.lr_schedule: {type_} with options {options}: {e}') from None
 
+# %% ../../nbs/42_training.step.ipynb #44286988
 def build_scheduler(opt:torch.optim.Optimizer, t:DictConfig): # an optimizer and the `train` section
     "The learning-rate scheduler of `train` conf `t`, or None."
     s = t.lr_schedule
@@ -66,6 +68,7 @@ class NonFiniteError(RuntimeError):
 _amp_dtypes = {None: None, 'float16': torch.float16, 'bfloat16': torch.bfloat16}
 logger = logging.getLogger('pixlib')
 
+# %% ../../nbs/42_training.step.ipynb #88294d6b
 def nonfinite_flag(tensors:list) -> torch.Tensor: # tensors on any devices and of any floating dtypes
     "1. if any of `tensors` holds a NaN or an infinity, else 0. (shape (1,), on the first one's device): one kernel per device and dtype, no host sync."
     groups = {}
@@ -77,6 +80,7 @@ def nonfinite_flag(tensors:list) -> torch.Tensor: # tensors on any devices and o
         found = f if found is None else found + f.to(found.device)
     return torch.zeros(1) if found is None else found
 
+# %% ../../nbs/42_training.step.ipynb #56bf9a48
 def all_finite(params:list) -> torch.Tensor: # parameters (those without a gradient are ignored)
     "Whether every gradient of `params` is finite, as a 0-dim bool tensor on their device: no norm, no host sync."
     return nonfinite_flag([p.grad for p in params if p.grad is not None])[0] == 0
@@ -147,6 +151,7 @@ def _grad_ok(self:TrainStep, norm:bool) -> tuple[torch.Tensor, torch.Tensor|None
     if not self.scaler.is_enabled(): checked += [n] if n is not None else [p.grad for p in self.params if p.grad is not None]
     return nonfinite_flag(checked), n
 
+# %% ../../nbs/42_training.step.ipynb #173cb677
 @patch
 def decide(self:TrainStep, stop:bool=False, # whether this process wants to stop
            norm:bool=True) -> tuple[bool, bool, torch.Tensor|None]: # compute the gradient norm (always when clipping)
@@ -167,6 +172,7 @@ def _after_update(self:TrainStep):
     self._totals = []
     if self.step_schedule: self.scheduler.step()
 
+# %% ../../nbs/42_training.step.ipynb #5ae38637
 @patch
 def _apply(self:TrainStep, finite:bool):
     "Clip values and step the optimizer if `finite`, else count a skip; then zero the gradients and step the schedule."
@@ -182,13 +188,17 @@ def _apply(self:TrainStep, finite:bool):
 # %% ../../nbs/42_training.step.ipynb #ed964baf
 @patch
 def _warn_skip(self:TrainStep, what:str):
+    "Log a skipped step."
     logger.warning(f'Non-finite {what}: step skipped ({self.nonfinite} in a row, the run stops at {self.max_nonfinite})')
 
+# %% ../../nbs/42_training.step.ipynb #20351852
 @patch
 def _check_nonfinite(self:TrainStep):
+    "Raise `NonFiniteError` after `max_nonfinite_steps` consecutive skips."
     if self.nonfinite >= self.max_nonfinite:
         raise NonFiniteError(f'{self.nonfinite} consecutive steps had a non-finite loss or gradient (train.max_nonfinite_steps)')
 
+# %% ../../nbs/42_training.step.ipynb #6053bbfa
 @patch
 def train_step(self:TrainStep, data:dict, # a batch, on the device
                step:bool=True, # apply the optimizer after this batch (False: accumulate)
@@ -220,6 +230,7 @@ def _queue(self:TrainStep, flags:torch.Tensor): # (skipped, consecutive skips, s
     event = torch.cuda.Event(); event.record()
     self._pending = (self._host, event)
 
+# %% ../../nbs/42_training.step.ipynb #a3ff5605
 @patch
 def _step_on_device(self:TrainStep, stop:bool, norm:bool) -> tuple[torch.Tensor, torch.Tensor|None]:
     "Step with the skip decided on the device (the fused optimizer's `found_inf`), queue the outcome; returns (stepped, norm) as tensors."
@@ -260,6 +271,7 @@ def state_dict(self:TrainStep) -> dict:
     return {'optimizer': self.optimizer.state_dict(), 'scaler': self.scaler.state_dict(), 'nonfinite': self.nonfinite,
             'scheduler': self.scheduler.state_dict() if self.scheduler is not None else None}
 
+# %% ../../nbs/42_training.step.ipynb #a3fc148f
 @patch
 def load_state_dict(self:TrainStep, s:dict): # what `state_dict` returned
     "Restore what `state_dict` saved."
