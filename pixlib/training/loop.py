@@ -247,9 +247,9 @@ def _reset_interval(self:Trainer):
 @patch
 def _mean_losses(self:Trainer) -> dict:
     "Mean of each training loss over the samples since the last log line (one host read for all of them)."
-    if not self._losses: return {}
-    keys = list(self._losses[0])
-    sums = torch.stack([torch.cat([l[k].float().reshape(-1) for l in self._losses]).sum() for k in keys]).tolist()
+    keys = list(dict.fromkeys(k for l in self._losses for k in l))   # a key missing from some steps counts 0 there
+    if not keys: return {}
+    sums = torch.stack([torch.cat([l[k].float().reshape(-1) for l in self._losses if k in l]).sum() for k in keys]).tolist()
     return {k: s / max(self._count, 1) for k, s in zip(keys, sums)}
 
 # %% ../../nbs/45_training.loop.ipynb #92be2d1d
