@@ -45,7 +45,7 @@ def optional(check): # the check of a value that may also be None
 
 def one_of(*choices): # the valid values
     "A check that a value is one of `choices`."
-    return lambda v: None if v in choices else f"must be {' or '.join(map(str, choices))}, not {v!r}"
+    return lambda v: None if any(v == c and type(v) is type(c) for c in choices) else f"must be {' or '.join(map(str, choices))}, not {v!r}"
 
 # %% ../../nbs/41_training.conf.ipynb #f0b3cf6b
 def valid_device(v) -> str|None: # None or a device string such as 'cpu', 'cuda:1'
@@ -94,6 +94,7 @@ train_keys = {
     'clip_grad_value': TrainKey(None, 'clip each gradient value to [-v, v] before the step', optional(positive), True),
     'grad_accumulation': TrainKey(1, 'batches accumulated per optimizer step (the loss is divided by it)', at_least(1)),
     'mixed_precision': TrainKey(None, 'null, float16 (autocast with a gradient scaler) or bfloat16 (autocast)', one_of(None, 'float16', 'bfloat16')),
+    'compile': TrainKey(False, 'torch.compile the model for training (checkpoints keep the plain weights); needs a C compiler (triton on a GPU)', one_of(False, True), True),
     'eval_every_iter': TrainKey(1000, 'evaluate every N optimizer steps (and at the end of every epoch)', at_least(1), True),
     'log_every_iter': TrainKey(100, 'log the training losses and the progress every N optimizer steps', at_least(1), True),
     'save_every_iter': TrainKey(5000, 'save a checkpoint every N optimizer steps (and at the end of every epoch)', at_least(1), True),
@@ -127,6 +128,7 @@ def train_keys_markdown() -> str:
     rows = [f"| `{k}` | `{cell(json.dumps(key.default))}` | {cell(key.doc)} | {'yes' if key.restore else ''} |" for k, key in train_keys.items()]
     return '\n'.join(['| key | default | meaning | `--restore` may change |', '|---|---|---|---|', *rows])
 
+# %% ../../nbs/41_training.conf.ipynb #92411681
 def train_keys_help() -> str:
     "The `train` keys as lines of `pixlib_train --help` (* marks those that `--restore` may change)."
     return '\n'.join(f"  train.{k} ({json.dumps(key.default)}){'*' if key.restore else ''}: {key.doc}" for k, key in train_keys.items())
@@ -174,11 +176,13 @@ def to_conf(conf) -> DictConfig: # a YAML path, the name of a shipped config, a 
 _data_checks = {'batch_size': at_least(1), 'train_batch_size': optional(at_least(1)), 'val_batch_size': optional(at_least(1)),
                 'test_batch_size': optional(at_least(1)), 'num_workers': at_least(0), 'prefetch_factor': optional(at_least(1)), 'seed': at_least(0)}
 
+# %% ../../nbs/41_training.conf.ipynb #e0303e3a
 def check_data_conf(d:DictConfig): # the `data` section, built by its dataset class
     "Range checks of the base dataset keys (batch sizes, workers, prefetch, seed) where the dataset has them."
     for k, check in _data_checks.items():
         if k in d and isinstance(d[k], (int, float, type(None))) and (msg := check(d[k])): raise ConfigError(f'data.{k} {msg}')
 
+# %% ../../nbs/41_training.conf.ipynb #f81f7110
 def check_run_conf(conf, # a YAML path, the name of a shipped config, a dict or a DictConfig
                    overrides:list[str]=()) -> tuple[DictConfig, type, type]: # dotted `key=value` overrides
     "Merge `overrides` over a run config and check every section (train here, data and model by their classes); returns (conf, dataset class, model class)."
