@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 from omegaconf import OmegaConf
 from ..utils.conf import ConfigError
 from ..utils.experiments import load_checkpoint
-from ..utils.inspection import Table
+from ..inspection import Table
 from ..utils.tensor import collate
 from .protocols import get_protocol, cumulative_curve, error_auc
 from .pipeline import _exp_dir, build_evaluation, predict_batch, read_table
