@@ -16,10 +16,10 @@ from .models.base_model import BaseModel
 
 # %% ../nbs/39_testing.ipynb #6dc9dd1c
 class ToySet(EpochDataset):
-    "Samples `{'x', 'y', 'index'}` with `y = w.x + noise`; NaN targets, a delay per sample and a hung data worker on request."
-    def __init__(self, n, dim, delay=0., nan_indices=(), all_nan=False, callback_log='', hang_index=-1):
+    "Samples `{'x', 'y', 'index'}` with `y = w.x + noise`; NaN targets, a delay per sample, a hung data worker and a log of the loading processes on request."
+    def __init__(self, n, dim, delay=0., nan_indices=(), all_nan=False, callback_log='', hang_index=-1, pid_log=''):
         self.n, self.dim, self.delay, self.nan_indices, self.all_nan = n, dim, delay, set(nan_indices), all_nan
-        self.hang_index = hang_index
+        self.hang_index, self.pid_log = hang_index, pid_log
         self.w, self.callback_log = torch.linspace(-1, 1, dim), callback_log
     def epoch_callback(self, seed:int): # the run's seed + epoch
         "A `train.dataset_callback_fn`: appends `seed` to the file `callback_log`."
@@ -31,19 +31,21 @@ class ToySet(EpochDataset):
         y = (x * self.w).sum() + 0.05 * torch.randn((), generator=g)
         if self.all_nan or i in self.nan_indices: y = y * float('nan')
         if self.delay: time.sleep(self.delay)
+        if self.pid_log: open(self.pid_log, 'a').write(f'{os.getpid()}\n')   # which process loaded it
         if i == self.hang_index and torch.utils.data.get_worker_info() is not None:
             while True: time.sleep(1)   # a data worker that hangs (in a worker process only)
         return {'x': x, 'y': y, 'index': i}
 
 # %% ../nbs/39_testing.ipynb #3b373b49
 class ToyData(BaseDataset):
-    "The regression task of `ToySet`: `train_size` and `val_size` samples of dimension `dim` (`hang_index`: a training sample whose worker hangs)."
-    default_conf = {'dim': 8, 'train_size': 64, 'val_size': 16, 'delay': 0.0, 'nan_indices': [], 'all_nan': False, 'callback_log': '', 'hang_index': -1}
+    "The regression task of `ToySet`: `train_size` and `val_size` samples of dimension `dim` (`hang_index`: a training sample whose worker hangs; `pid_log`: a file where each sample appends the pid of the process that loads it)."
+    default_conf = {'dim': 8, 'train_size': 64, 'val_size': 16, 'delay': 0.0, 'nan_indices': [], 'all_nan': False, 'callback_log': '', 'hang_index': -1,
+                    'pid_log': ''}
     def get_dataset(self, split): # 'train', 'val' or 'test' (the size of val)
         "The `ToySet` of `split`."
         c = self.conf
         return ToySet(c.train_size if split == 'train' else c.val_size, c.dim, c.delay, list(c.nan_indices), c.all_nan, c.callback_log,
-                     c.hang_index if split == 'train' else -1)
+                     c.hang_index if split == 'train' else -1, c.pid_log)
 
 # %% ../nbs/39_testing.ipynb #97601522
 class ToyModel(BaseModel):

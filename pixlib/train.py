@@ -58,7 +58,9 @@ def _parser() -> argparse.ArgumentParser:
                '  pixlib_train my_exp --conf homography train.lr=0.001 data.batch_size=8\n'
                '  pixlib_train my_exp --restore                       # continue after Ctrl+C, SIGTERM or a crash\n'
                '  pixlib_train my_exp --restore train.epochs=20 train.lr=1e-4   # only the keys marked * may change\n'
-               '  torchrun --standalone --nproc-per-node=2 -m pixlib.train my_exp --conf path/to/conf.yaml\n'
+               '  pixlib_train my_exp --conf homography --distributed  # one process per GPU of this machine\n'
+               '  pixlib_train my_exp --conf path/to/conf.yaml --distributed 2   # 2 processes (gloo on CPU)\n'
+               '  torchrun --standalone --nproc-per-node=2 -m pixlib.train my_exp --conf path/to/conf.yaml   # the way for several machines\n'
                'exit status: 0 done, 2 config or usage error (nothing written; also: the experiment is in use by another run), '
                '1 failure (the traceback is in log.txt) or too many non-finite steps, 130/143 stopped by SIGINT/SIGTERM '
                '(to the process or its whole group; resumable with --restore)\n'
@@ -71,23 +73,54 @@ def _parser() -> argparse.ArgumentParser:
                                      '(--overfit) saved in it; key=value overrides may change only the train keys marked * (and data.num_workers, '
                                      'data.pin_memory, data.prefetch_factor), any other is refused')
     p.add_argument('--overwrite', action='store_true', help='delete the existing experiment of that name (its folder only, and not while a run holds it) and start over')
-    p.add_argument('--distributed', action='store_true', help='start one process per visible GPU (multi-process training; on CPU use torchrun)')
+    p.add_argument('--distributed', nargs='?', type=int, const=0, default=None, metavar='N',
+                   help='multi-process training on this machine: N processes, one per visible GPU if N is not given (on CPU give N: '
+                        'gloo); for several machines use torchrun')
     p.add_argument('dotlist', nargs='*', metavar='key=value', help='config overrides in dotted notation, e.g. train.lr=0.01 data.batch_size=8')
     return p
 
-# %% ../nbs/46_train.ipynb #d27ba02d
-def _spawned(rank:int, world:int, port:int, argv:list):
-    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world), MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    main([a for a in argv if a != '--distributed'])
+# %% ../nbs/46_train.ipynb #b58843b6
+def _distributed_argv(argv:list) -> list:
+    "`--distributed` in the form `--distributed=N` (N=0: one per GPU), so that a `key=value` after it is never read as N."
+    out, it = [], iter(range(len(argv)))
+    for i in it:
+        a = argv[i]
+        if a == '--distributed':
+            n = argv[i + 1] if i + 1 < len(argv) and argv[i + 1].isdigit() else None
+            a = f'--distributed={n or 0}'
+            if n is not None: next(it)
+        out.append(a)
+    return out
 
-def _launch(args, argv:list):
-    "`--distributed`: check the run here, then start one process per GPU."
+# %% ../nbs/46_train.ipynb #11d850c6
+def _spawned(rank:int, world:int, port:int, argv:list):
+    "One process of `--distributed`: torchrun's environment, then the run."
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world), LOCAL_WORLD_SIZE=str(world),
+                      MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    main(argv)
+
+def _forward_sigterm(ctx):
+    "A SIGTERM to the launcher goes on to its processes; Ctrl+C, which the terminal sends to them all, is theirs."
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: [os.kill(p.pid, signal.SIGTERM) for p in ctx.processes if p.is_alive()])
+
+# %% ../nbs/46_train.ipynb #d2910ed6
+def _launch(args, argv:list) -> int:
+    "`--distributed`: check the run here, then start the processes from a fork server; returns their exit status."
     import torch.multiprocessing as mp
-    n = torch.cuda.device_count()
-    if n == 0: raise ConfigError('--distributed starts one process per GPU and no GPU is visible; on CPU use: torchrun --nproc-per-node=N -m pixlib.train ...')
+    n = args.distributed or torch.cuda.device_count()
+    if n < 1: raise ConfigError('--distributed without a process count starts one process per GPU and no GPU is visible: give the count, e.g. --distributed 2 (gloo on CPU)')
     Trainer(args.conf, args.experiment, overfit=args.overfit, restore=args.restore, overwrite=args.overwrite, overrides=args.dotlist)
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
-    mp.spawn(_spawned, args=(n, port, argv), nprocs=n)
+    mp.get_context('forkserver').set_forkserver_preload(['pixlib.train'])
+    ctx = mp.start_processes(_spawned, args=(n, port, [a for a in argv if not a.startswith('--distributed')]), nprocs=n,
+                             join=False, start_method='forkserver')
+    _forward_sigterm(ctx)
+    try:
+        while not ctx.join(grace_period=60): pass
+    except mp.ProcessExitedException as e: return e.exit_code if e.exit_code > 0 else 128 - e.exit_code
+    except mp.ProcessRaisedException as e: sys.stderr.write(f'pixlib_train: error: a process failed: {str(e).strip().splitlines()[-1]}\n'); return 1
+    return 0
 
 # %% ../nbs/46_train.ipynb #f3b00f88
 def _failed(e:Exception, tr) -> int:
@@ -100,11 +133,11 @@ def _failed(e:Exception, tr) -> int:
 
 def main(argv:list[str]|None=None): # the arguments (default: sys.argv[1:])
     "Entry point of `pixlib_train` and `python -m pixlib.train`."
-    argv = sys.argv[1:] if argv is None else list(argv)
+    argv = _distributed_argv(sys.argv[1:] if argv is None else list(argv))
     args = _parser().parse_intermixed_args(argv)
     tr = None
     try:
-        if args.distributed: return _launch(args, argv)
+        if args.distributed is not None: sys.exit(_launch(args, argv))
         tr = Trainer(args.conf, args.experiment, overfit=args.overfit, restore=args.restore, overwrite=args.overwrite, overrides=args.dotlist)
         res = tr.run()
     except ConfigError as e:
