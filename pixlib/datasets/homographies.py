@@ -27,7 +27,7 @@ def seeded_texture(seed:int, # the texture is a pure function of the seed
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 7919]))
     return (procedural_texture('shapes', rng, size, num_shapes) * 255).round().astype(np.uint8)
 
-# %% ../../nbs/21_datasets.homographies.ipynb #4c508d15
+# %% ../../nbs/21_datasets.homographies.ipynb #ebca7c3a
 def _blur_matrix(n, sigma):
     "(n, n) matrix of a 1D Gaussian blur of std `sigma` with reflect padding."
     r = max(1, int(math.ceil(3 * sigma)))
@@ -39,12 +39,14 @@ def _blur_matrix(n, sigma):
     cols = np.where(cols > n - 1, 2 * (n - 1) - cols, cols)   # reflect at n-1
     return np.bincount(rows * n + np.clip(cols, 0, n - 1), np.tile(k, n), minlength=n * n).reshape(n, n)   # the sums of np.add.at, faster
 
+# %% ../../nbs/21_datasets.homographies.ipynb #2851d9a2
 def _gaussian_blur(img, sigma):
     "Blur a (C, H, W) image with a Gaussian of std `sigma` pixels (separable, reflect padding; numpy, for small images)."
     a = img.double().numpy()
     out = _blur_matrix(a.shape[-2], sigma) @ a @ _blur_matrix(a.shape[-1], sigma).T
     return torch.from_numpy(out).to(img.dtype)
 
+# %% ../../nbs/21_datasets.homographies.ipynb #6d771a7d
 def photometric_augment(img:torch.Tensor, # (C, H, W) image in [0, 1]
                         rng:np.random.Generator, # the per-sample generator
                         brightness:float=0.2, # max absolute brightness shift
@@ -81,7 +83,7 @@ class HomographyDataset(BaseDataset):
         'train_size': 1000, 'val_size': 64, 'test_size': 64, # number of samples in each split
     }
 
-# %% ../../nbs/21_datasets.homographies.ipynb #f2165be6
+# %% ../../nbs/21_datasets.homographies.ipynb #af601bee
 @patch
 def _init(self:HomographyDataset, conf):
     "Check the config, load and prepare the source images."
@@ -102,6 +104,7 @@ def _init(self:HomographyDataset, conf):
     self.num_real = len(self.names) - conf.num_textures   # the textures come last
     self._c = OmegaConf.to_container(conf)                 # plain values for the per-sample reads
 
+# %% ../../nbs/21_datasets.homographies.ipynb #05ffdf5a
 @patch
 def _prepare(self:HomographyDataset, im):
     "A source image as a PIL image, downscaled to `max_source_size` and in grayscale if asked."
@@ -110,7 +113,7 @@ def _prepare(self:HomographyDataset, im):
     if s < 1: img = img.resize((max(1, round(img.width * s)), max(1, round(img.height * s))), Image.BILINEAR)
     return img.convert('L') if self.conf.grayscale else img
 
-# %% ../../nbs/21_datasets.homographies.ipynb #ee07210a
+# %% ../../nbs/21_datasets.homographies.ipynb #ca4dce8a
 @patch
 def source(self:HomographyDataset, rng:np.random.Generator) -> int: # the sample's generator
     "The index of a random source image: a texture with probability `texture_prob` when there are images too."
@@ -118,6 +121,7 @@ def source(self:HomographyDataset, rng:np.random.Generator) -> int: # the sample
     if n_real and n_tex: return n_real + int(rng.integers(n_tex)) if rng.random() < self._c['texture_prob'] else int(rng.integers(n_real))
     return int(rng.integers(len(self.images)))
 
+# %% ../../nbs/21_datasets.homographies.ipynb #6b991d6d
 @patch
 def crop(self:HomographyDataset, rng:np.random.Generator, k:int) -> tuple: # the sample's generator, a source index
     "A random crop of source `k` resized to `image_size`: the (C, H, W) float image in [0, 1] and the box (x, y, w, h)."
