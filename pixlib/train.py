@@ -8,7 +8,7 @@ __all__ = ['TrainResult', 'train', 'main', 'Trainer', 'RunResult', 'TrainStep', 
            'NonFiniteError', 'evaluate', 'preflight']
 
 # %% ../nbs/46_train.ipynb #16a95a04
-import argparse, os, signal, socket, sys, traceback
+import argparse, contextlib, gc, importlib, multiprocessing, os, signal, socket, sys, traceback
 from pathlib import Path
 import torch
 from .utils.conf import ConfigError
@@ -45,11 +45,12 @@ def train(conf=None, # a YAML path, the name of a shipped config, a dict or Dict
     r = Trainer(conf, experiment, overfit=overfit, restore=restore, overwrite=overwrite, overrides=overrides).run()
     return TrainResult(r.path, r.results, r.status, r.message, r.signum)
 
-# %% ../nbs/46_train.ipynb #822c7546
+# %% ../nbs/46_train.ipynb #f2492aba
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         sys.stderr.write(f'{self.prog}: error: {message} (see {self.prog} --help)\n'); sys.exit(2)
 
+# %% ../nbs/46_train.ipynb #2043b26c
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog='pixlib_train', formatter_class=argparse.RawDescriptionHelpFormatter,
         description='Train a pixlib model from a YAML config. The experiment folder $PIXLIB_TRAINING_PATH/EXPERIMENT '
@@ -92,17 +93,35 @@ def _distributed_argv(argv:list) -> list:
         out.append(a)
     return out
 
-# %% ../nbs/46_train.ipynb #11d850c6
+# %% ../nbs/46_train.ipynb #9c355756
 def _spawned(rank:int, world:int, port:int, argv:list):
-    "One process of `--distributed`: torchrun's environment, then the run."
+    "One process of `--distributed`: torchrun's environment, the run, then its data workers ended before it exits."
     os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world), LOCAL_WORLD_SIZE=str(world),
                       MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    main(argv)
+    try: main(argv); code = 0
+    except SystemExit as e: code = e.code if isinstance(e.code, int) else int(e.code is not None)
+    gc.collect()   # the run's loaders go, and their persistent workers with them
+    for p in multiprocessing.active_children():
+        if p.daemon: p.kill()   # a worker left ignores SIGTERM (a signal to the group is the trainer's): the exit would wait on it
+    sys.exit(code)
 
+# %% ../nbs/46_train.ipynb #98a06b84
 def _forward_sigterm(ctx):
     "A SIGTERM to the launcher goes on to its processes; Ctrl+C, which the terminal sends to them all, is theirs."
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: [os.kill(p.pid, signal.SIGTERM) for p in ctx.processes if p.is_alive()])
+
+# %% ../nbs/46_train.ipynb #5d71e01c
+@contextlib.contextmanager
+def _main_hidden():
+    "Hide the launcher's main module from the processes it starts, which would run it again (`python -m pixlib.train` warns then)."
+    main = sys.modules['__main__']
+    spec, file = getattr(main, '__spec__', None), main.__dict__.pop('__file__', None)
+    main.__spec__ = None
+    try: yield
+    finally:
+        main.__spec__ = spec
+        if file is not None: main.__file__ = file
 
 # %% ../nbs/46_train.ipynb #d2910ed6
 def _launch(args, argv:list) -> int:
@@ -113,8 +132,9 @@ def _launch(args, argv:list) -> int:
     Trainer(args.conf, args.experiment, overfit=args.overfit, restore=args.restore, overwrite=args.overwrite, overrides=args.dotlist)
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
     mp.get_context('forkserver').set_forkserver_preload(['pixlib.train'])
-    ctx = mp.start_processes(_spawned, args=(n, port, [a for a in argv if not a.startswith('--distributed')]), nprocs=n,
-                             join=False, start_method='forkserver')
+    with _main_hidden():   # the processes need only pixlib.train, which the fork server imported
+        ctx = mp.start_processes(importlib.import_module('pixlib.train')._spawned, args=(n, port, [a for a in argv if not a.startswith('--distributed')]),
+                                 nprocs=n, join=False, start_method='forkserver')
     _forward_sigterm(ctx)
     try:
         while not ctx.join(grace_period=60): pass
@@ -122,7 +142,7 @@ def _launch(args, argv:list) -> int:
     except mp.ProcessRaisedException as e: sys.stderr.write(f'pixlib_train: error: a process failed: {str(e).strip().splitlines()[-1]}\n'); return 1
     return 0
 
-# %% ../nbs/46_train.ipynb #f3b00f88
+# %% ../nbs/46_train.ipynb #8da7ba46
 def _failed(e:Exception, tr) -> int:
     "Report an exception that ended a run: one line if the run's log has its traceback, else the traceback."
     opened = tr is not None and getattr(tr, 'lock', None) is not None
@@ -131,6 +151,7 @@ def _failed(e:Exception, tr) -> int:
     sys.stderr.write(f'pixlib_train: error: {type(e).__name__}: {e}{where}\n'.replace('\n', ' ', str(e).count('\n')))
     return 1
 
+# %% ../nbs/46_train.ipynb #84718306
 def main(argv:list[str]|None=None): # the arguments (default: sys.argv[1:])
     "Entry point of `pixlib_train` and `python -m pixlib.train`."
     argv = _distributed_argv(sys.argv[1:] if argv is None else list(argv))
