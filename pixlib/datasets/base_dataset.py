@@ -273,3 +273,10 @@ def epoch_batches(loader:EpochLoader, epoch:int, start_batch:int=0) -> list:
     "All the batches of one epoch of `loader` (for tests and inspection)."
     loader.set_epoch(epoch, start_batch)
     return list(loader)
+
+# %% ../../nbs/20_datasets.base_dataset.ipynb #d79a83c4
+@patch
+def restart_workers(self:EpochLoader):
+    "End the persistent workers: the next pass starts new ones, copying the dataset as it is now in this process."
+    if getattr(self, '_iterator', None) is not None: self._iterator._shutdown_workers()
+    self._iterator = None
