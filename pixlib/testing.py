@@ -11,19 +11,17 @@ import os, subprocess, sys, time
 from pathlib import Path
 import torch
 from torch import nn
+from fastcore.basics import patch
 from .datasets.base_dataset import BaseDataset, EpochDataset
 from .models.base_model import BaseModel
 
 # %% ../nbs/39_testing.ipynb #6dc9dd1c
 class ToySet(EpochDataset):
-    "Samples `{'x', 'y', 'index'}` with `y = w.x + noise`; NaN targets, a delay per sample and a hung data worker on request."
-    def __init__(self, n, dim, delay=0., nan_indices=(), all_nan=False, callback_log='', hang_index=-1):
+    "Samples `{'x', 'y', 'index'}` with `y = w.x + noise`; NaN targets, a delay per sample, a hung data worker and a log of the loading processes on request."
+    def __init__(self, n, dim, delay=0., nan_indices=(), all_nan=False, callback_log='', hang_index=-1, pid_log=''):
         self.n, self.dim, self.delay, self.nan_indices, self.all_nan = n, dim, delay, set(nan_indices), all_nan
-        self.hang_index = hang_index
+        self.hang_index, self.pid_log = hang_index, pid_log
         self.w, self.callback_log = torch.linspace(-1, 1, dim), callback_log
-    def epoch_callback(self, seed:int): # the run's seed + epoch
-        "A `train.dataset_callback_fn`: appends `seed` to the file `callback_log`."
-        if self.callback_log: open(self.callback_log, 'a').write(f'{seed}\n')
     def __len__(self): return self.n
     def __getitem__(self, i):
         g = self.generator(i)
@@ -31,19 +29,27 @@ class ToySet(EpochDataset):
         y = (x * self.w).sum() + 0.05 * torch.randn((), generator=g)
         if self.all_nan or i in self.nan_indices: y = y * float('nan')
         if self.delay: time.sleep(self.delay)
+        if self.pid_log: open(self.pid_log, 'a').write(f'{os.getpid()}\n')   # which process loaded it
         if i == self.hang_index and torch.utils.data.get_worker_info() is not None:
             while True: time.sleep(1)   # a data worker that hangs (in a worker process only)
         return {'x': x, 'y': y, 'index': i}
 
+# %% ../nbs/39_testing.ipynb #d6f0d19c
+@patch
+def epoch_callback(self:ToySet, seed:int): # the run's seed + epoch
+    "A `train.dataset_callback_fn`: appends `seed` to the file `callback_log`."
+    if self.callback_log: open(self.callback_log, 'a').write(f'{seed}\n')
+
 # %% ../nbs/39_testing.ipynb #3b373b49
 class ToyData(BaseDataset):
-    "The regression task of `ToySet`: `train_size` and `val_size` samples of dimension `dim` (`hang_index`: a training sample whose worker hangs)."
-    default_conf = {'dim': 8, 'train_size': 64, 'val_size': 16, 'delay': 0.0, 'nan_indices': [], 'all_nan': False, 'callback_log': '', 'hang_index': -1}
+    "The regression task of `ToySet`: `train_size` and `val_size` samples of dimension `dim` (`hang_index`: a training sample whose worker hangs; `pid_log`: a file where each sample appends the pid of the process that loads it)."
+    default_conf = {'dim': 8, 'train_size': 64, 'val_size': 16, 'delay': 0.0, 'nan_indices': [], 'all_nan': False, 'callback_log': '', 'hang_index': -1,
+                    'pid_log': ''}
     def get_dataset(self, split): # 'train', 'val' or 'test' (the size of val)
         "The `ToySet` of `split`."
         c = self.conf
         return ToySet(c.train_size if split == 'train' else c.val_size, c.dim, c.delay, list(c.nan_indices), c.all_nan, c.callback_log,
-                     c.hang_index if split == 'train' else -1)
+                     c.hang_index if split == 'train' else -1, c.pid_log)
 
 # %% ../nbs/39_testing.ipynb #97601522
 class ToyModel(BaseModel):
@@ -54,19 +60,28 @@ class ToyModel(BaseModel):
         self.body = nn.Sequential(nn.Linear(conf.dim, conf.hidden), nn.ReLU(), nn.Dropout(conf.dropout))
         self.head = nn.Linear(conf.hidden, 1)
     def _forward(self, data): return {'y': self.head(self.body(data['x']))[:, 0]}
-    def loss(self, pred, data):
-        "Per-sample squared error (`total` and `l2`)."
-        l2 = (pred['y'] - data['y'])**2
-        return {'total': l2, 'l2': l2}
-    def metrics(self, pred, data):
-        "Per-sample absolute error."
-        return {'abs_error': (pred['y'] - data['y']).abs()}
-    def visualize(self, pred, data):
-        "Predictions against targets."
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(3, 3))
-        ax.scatter(data['y'].cpu(), pred['y'].detach().cpu()); ax.set_xlabel('target'); ax.set_ylabel('prediction')
-        return [fig]
+
+# %% ../nbs/39_testing.ipynb #e303150e
+@patch
+def loss(self:ToyModel, pred, data):
+    "Per-sample squared error (`total` and `l2`)."
+    l2 = (pred['y'] - data['y'])**2
+    return {'total': l2, 'l2': l2}
+
+# %% ../nbs/39_testing.ipynb #f7fbfafd
+@patch
+def metrics(self:ToyModel, pred, data):
+    "Per-sample absolute error."
+    return {'abs_error': (pred['y'] - data['y']).abs()}
+
+# %% ../nbs/39_testing.ipynb #4d1ad33c
+@patch
+def visualize(self:ToyModel, pred, data):
+    "Predictions against targets."
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(3, 3))
+    ax.scatter(data['y'].cpu(), pred['y'].detach().cpu()); ax.set_xlabel('target'); ax.set_ylabel('prediction')
+    return [fig]
 
 # %% ../nbs/39_testing.ipynb #2ec23369
 def toy_conf(data:dict|None=None, # merged over `ToyData`'s test settings
@@ -78,7 +93,7 @@ def toy_conf(data:dict|None=None, # merged over `ToyData`'s test settings
             'train': {'epochs': 2, 'lr': 0.01, 'seed': 3, 'log_every_iter': 4, 'eval_every_iter': 6, 'save_every_iter': 3,
                       'keep_last_checkpoints': 20, **(train or {})}}
 
-# %% ../nbs/39_testing.ipynb #e553e3f7
+# %% ../nbs/39_testing.ipynb #c8052f27
 class SineSet(EpochDataset):
     "Curves `a sin(f t + phase)` sampled at `points` points, with their parameters."
     def __init__(self, n, points): self.n, self.t = n, torch.linspace(-1, 1, points)
@@ -88,6 +103,7 @@ class SineSet(EpochDataset):
         p = torch.rand(3, generator=g) * torch.tensor([1.5, 4., 6.]) + torch.tensor([0.5, 1., 0.])
         return {'params': p, 'y': p[0] * torch.sin(p[1] * self.t + p[2])}
 
+# %% ../nbs/39_testing.ipynb #ce9a1905
 class SineData(BaseDataset):
     "`size` sine curves of `points` points in every split."
     default_conf = {'size': 64, 'points': 32}
@@ -107,29 +123,38 @@ class SineModel(BaseModel):
     def _forward(self, data):
         p = data['params']
         return {'y': self.decoder(self.encoder(p)) * (1 + self.gain(p))}
-    def loss(self, pred, data):
-        "Squared error of the values and of the slopes."
-        l2 = ((pred['y'] - data['y'])**2).mean(-1)
-        slope = ((pred['y'].diff(dim=-1) - data['y'].diff(dim=-1))**2).mean(-1)
-        return {'total': l2 + self.conf.slope_weight * slope, 'l2': l2, 'slope': slope}
-    def metrics(self, pred, data):
-        "Largest and mean absolute error per curve."
-        err = (pred['y'] - data['y']).abs()
-        return {'max_error': err.amax(-1), 'mean_error': err.mean(-1)}
-    def visualize(self, pred, data):
-        "Up to 4 curves, ground truth and prediction."
-        import matplotlib.pyplot as plt
-        n = min(4, len(data['y']))
-        fig, axes = plt.subplots(1, n, figsize=(2.2 * n, 2), squeeze=False, sharey=True)
-        for i, ax in enumerate(axes[0]):
-            ax.plot(data['y'][i].cpu(), 'k-', lw=2, label='ground truth')
-            ax.plot(pred['y'][i].detach().cpu(), 'r--', label='prediction')
-            ax.set_title(f'sample {i}', fontsize=8); ax.tick_params(labelsize=7)
-        axes[0, 0].legend(fontsize=7)
-        fig.tight_layout()
-        return [fig]
 
-# %% ../nbs/39_testing.ipynb #88f8ac2b
+# %% ../nbs/39_testing.ipynb #6110e3ed
+@patch
+def loss(self:SineModel, pred, data):
+    "Squared error of the values and of the slopes."
+    l2 = ((pred['y'] - data['y'])**2).mean(-1)
+    slope = ((pred['y'].diff(dim=-1) - data['y'].diff(dim=-1))**2).mean(-1)
+    return {'total': l2 + self.conf.slope_weight * slope, 'l2': l2, 'slope': slope}
+
+# %% ../nbs/39_testing.ipynb #63ef430d
+@patch
+def metrics(self:SineModel, pred, data):
+    "Largest and mean absolute error per curve."
+    err = (pred['y'] - data['y']).abs()
+    return {'max_error': err.amax(-1), 'mean_error': err.mean(-1)}
+
+# %% ../nbs/39_testing.ipynb #91233212
+@patch
+def visualize(self:SineModel, pred, data):
+    "Up to 4 curves, ground truth and prediction."
+    import matplotlib.pyplot as plt
+    n = min(4, len(data['y']))
+    fig, axes = plt.subplots(1, n, figsize=(2.2 * n, 2), squeeze=False, sharey=True)
+    for i, ax in enumerate(axes[0]):
+        ax.plot(data['y'][i].cpu(), 'k-', lw=2, label='ground truth')
+        ax.plot(pred['y'][i].detach().cpu(), 'r--', label='prediction')
+        ax.set_title(f'sample {i}', fontsize=8); ax.tick_params(labelsize=7)
+    axes[0, 0].legend(fontsize=7)
+    fig.tight_layout()
+    return [fig]
+
+# %% ../nbs/39_testing.ipynb #4318e7a1
 class BlobSet(EpochDataset):
     "Noisy `size`x`size` images with a blob at `xy`."
     def __init__(self, n, size): self.n, self.size = n, size
@@ -141,6 +166,7 @@ class BlobSet(EpochDataset):
         img = torch.exp(-((x - xy[0])**2 + (y - xy[1])**2) / 8.) + 0.1 * torch.rand(self.size, self.size, generator=g)
         return {'image': img[None].float(), 'xy': xy}
 
+# %% ../nbs/39_testing.ipynb #2816fdc1
 class Blobs(BaseDataset):
     "Blob images: `train_size` for training, `val_size` otherwise."
     default_conf = {'size': 32, 'train_size': 64, 'val_size': 16}
@@ -161,24 +187,33 @@ class BlobFinder(BaseModel):
         prob = logits.flatten(1).softmax(-1).view(b, h, w)
         y, x = torch.meshgrid(torch.arange(h).to(prob), torch.arange(w).to(prob), indexing='ij')
         return {'xy': torch.stack([(prob * x).sum((1, 2)), (prob * y).sum((1, 2))], -1), 'heatmap': prob}
-    def loss(self, pred, data):
-        "Squared distance to the blob."
-        d2 = ((pred['xy'] - data['xy'])**2).sum(-1)
-        return {'total': d2, 'l2': d2}
-    def metrics(self, pred, data):
-        "Distance to the blob in pixels."
-        return {'px_error': (pred['xy'] - data['xy']).norm(dim=-1)}
-    def visualize(self, pred, data):
-        "Heatmaps (log scale) over the images, with the error of each prediction."
-        from pixlib.viz import plot_heatmaps, plot_reprojections
-        n = min(4, len(data['image']))
-        logp = pred['heatmap'][:n].clamp(min=1e-4).log10()  # the heatmaps are peaked: show their log
-        fig = plot_heatmaps(list(logp), imgs=list(data['image'][:n]), alpha=.4, vmin=-4, vmax=0, size=2)
-        for ax, gt, xy in zip(fig.axes, data['xy'], pred['xy']):
-            plot_reprojections(None, gt[None], xy[None], ax=ax, vmax=3, ps=20, colorbar=False, title=f'error {(xy - gt).norm():.2f} px')
-        return [fig]
 
-# %% ../nbs/39_testing.ipynb #99d41b07
+# %% ../nbs/39_testing.ipynb #d31872d9
+@patch
+def loss(self:BlobFinder, pred, data):
+    "Squared distance to the blob."
+    d2 = ((pred['xy'] - data['xy'])**2).sum(-1)
+    return {'total': d2, 'l2': d2}
+
+# %% ../nbs/39_testing.ipynb #b7739a3b
+@patch
+def metrics(self:BlobFinder, pred, data):
+    "Distance to the blob in pixels."
+    return {'px_error': (pred['xy'] - data['xy']).norm(dim=-1)}
+
+# %% ../nbs/39_testing.ipynb #f85ea150
+@patch
+def visualize(self:BlobFinder, pred, data):
+    "Heatmaps (log scale) over the images, with the error of each prediction."
+    from pixlib.viz import plot_heatmaps, plot_reprojections
+    n = min(4, len(data['image']))
+    logp = pred['heatmap'][:n].clamp(min=1e-4).log10()  # the heatmaps are peaked: show their log
+    fig = plot_heatmaps(list(logp), imgs=list(data['image'][:n]), alpha=.4, vmin=-4, vmax=0, size=2)
+    for ax, gt, xy in zip(fig.axes, data['xy'], pred['xy']):
+        plot_reprojections(None, gt[None], xy[None], ax=ax, vmax=3, ps=20, colorbar=False, title=f'error {(xy - gt).norm():.2f} px')
+    return [fig]
+
+# %% ../nbs/39_testing.ipynb #19fef537
 class Images(EpochDataset):
     "Random 3x64x64 images with random labels among 10."
     def __init__(self, n): self.n = n
@@ -187,6 +222,7 @@ class Images(EpochDataset):
         g = self.generator(i)
         return {'image': torch.rand(3, 64, 64, generator=g), 'label': torch.randint(0, 10, (), generator=g)}
 
+# %% ../nbs/39_testing.ipynb #83d2119f
 class ImageData(BaseDataset):
     "`Images` of `train_size` / `val_size` samples."
     default_conf = {'train_size': 160, 'val_size': 16}
@@ -194,6 +230,7 @@ class ImageData(BaseDataset):
         "The `Images` of `split`."
         return Images(self.conf.train_size if split == 'train' else self.conf.val_size)
 
+# %% ../nbs/39_testing.ipynb #9c40336c
 class SmallCNN(BaseModel):
     "Three 3x3 convolutions (`width`, 2x`width`, 2x`width` channels), pooling, a linear classifier."
     default_conf = {'width': 32}
@@ -204,13 +241,19 @@ class SmallCNN(BaseModel):
                                  nn.Conv2d(w, 2*w, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                                  nn.Conv2d(2*w, 2*w, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2*w, 10))
     def _forward(self, data): return {'logits': self.net(data['image'])}
-    def loss(self, pred, data):
-        "Cross-entropy per sample."
-        ce = nn.functional.cross_entropy(pred['logits'], data['label'], reduction='none')
-        return {'total': ce, 'ce': ce}
-    def metrics(self, pred, data):
-        "Whether each prediction is right."
-        return {'accuracy': (pred['logits'].argmax(-1) == data['label']).float()}
+
+# %% ../nbs/39_testing.ipynb #d71f5632
+@patch
+def loss(self:SmallCNN, pred, data):
+    "Cross-entropy per sample."
+    ce = nn.functional.cross_entropy(pred['logits'], data['label'], reduction='none')
+    return {'total': ce, 'ce': ce}
+
+# %% ../nbs/39_testing.ipynb #b593adbc
+@patch
+def metrics(self:SmallCNN, pred, data):
+    "Whether each prediction is right."
+    return {'accuracy': (pred['logits'].argmax(-1) == data['label']).float()}
 
 # %% ../nbs/39_testing.ipynb #3adcc923
 def _tail(text, n=2000) -> str:
@@ -228,7 +271,7 @@ def run_cli(args:list, # the command line, e.g. [sys.executable, '-m', 'pixlib.t
         raise TimeoutError(f"timeout: {' '.join(map(str, args))} still running after {timeout} s\n"
                            f"--- its output:\n{_tail(e.stdout)}{_tail(e.stderr)}\n--- {log}:\n{logged}") from None
 
-# %% ../nbs/39_testing.ipynb #30b94d5e
+# %% ../nbs/39_testing.ipynb #43f66bf9
 def wait_for(cond, # a function returning True when done
              timeout:float=300, # seconds
              what:str='the condition', # what is awaited, for the message
@@ -241,6 +284,7 @@ def wait_for(cond, # a function returning True when done
             raise TimeoutError(f'timeout: waited {timeout} s for {what}\n--- {log}:\n{logged}')
         time.sleep(0.02)
 
+# %% ../nbs/39_testing.ipynb #0ed12084
 def same_weights(a:dict, b:dict) -> bool: # two state dicts
     "Whether two state dicts hold the same keys and bit-identical tensors."
     return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)

@@ -8,7 +8,7 @@ __all__ = ['TrainResult', 'train', 'main', 'Trainer', 'RunResult', 'TrainStep', 
            'NonFiniteError', 'evaluate', 'preflight']
 
 # %% ../nbs/46_train.ipynb #16a95a04
-import argparse, os, signal, socket, sys, traceback
+import argparse, contextlib, gc, importlib, multiprocessing, os, signal, socket, sys, traceback
 from pathlib import Path
 import torch
 from .utils.conf import ConfigError
@@ -45,11 +45,12 @@ def train(conf=None, # a YAML path, the name of a shipped config, a dict or Dict
     r = Trainer(conf, experiment, overfit=overfit, restore=restore, overwrite=overwrite, overrides=overrides).run()
     return TrainResult(r.path, r.results, r.status, r.message, r.signum)
 
-# %% ../nbs/46_train.ipynb #822c7546
+# %% ../nbs/46_train.ipynb #f2492aba
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         sys.stderr.write(f'{self.prog}: error: {message} (see {self.prog} --help)\n'); sys.exit(2)
 
+# %% ../nbs/46_train.ipynb #2043b26c
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog='pixlib_train', formatter_class=argparse.RawDescriptionHelpFormatter,
         description='Train a pixlib model from a YAML config. The experiment folder $PIXLIB_TRAINING_PATH/EXPERIMENT '
@@ -58,7 +59,9 @@ def _parser() -> argparse.ArgumentParser:
                '  pixlib_train my_exp --conf homography train.lr=0.001 data.batch_size=8\n'
                '  pixlib_train my_exp --restore                       # continue after Ctrl+C, SIGTERM or a crash\n'
                '  pixlib_train my_exp --restore train.epochs=20 train.lr=1e-4   # only the keys marked * may change\n'
-               '  torchrun --standalone --nproc-per-node=2 -m pixlib.train my_exp --conf path/to/conf.yaml\n'
+               '  pixlib_train my_exp --conf homography --distributed  # one process per GPU of this machine\n'
+               '  pixlib_train my_exp --conf path/to/conf.yaml --distributed 2   # 2 processes (gloo on CPU)\n'
+               '  torchrun --standalone --nproc-per-node=2 -m pixlib.train my_exp --conf path/to/conf.yaml   # the way for several machines\n'
                'exit status: 0 done, 2 config or usage error (nothing written; also: the experiment is in use by another run), '
                '1 failure (the traceback is in log.txt) or too many non-finite steps, 130/143 stopped by SIGINT/SIGTERM '
                '(to the process or its whole group; resumable with --restore)\n'
@@ -71,25 +74,75 @@ def _parser() -> argparse.ArgumentParser:
                                      '(--overfit) saved in it; key=value overrides may change only the train keys marked * (and data.num_workers, '
                                      'data.pin_memory, data.prefetch_factor), any other is refused')
     p.add_argument('--overwrite', action='store_true', help='delete the existing experiment of that name (its folder only, and not while a run holds it) and start over')
-    p.add_argument('--distributed', action='store_true', help='start one process per visible GPU (multi-process training; on CPU use torchrun)')
+    p.add_argument('--distributed', nargs='?', type=int, const=0, default=None, metavar='N',
+                   help='multi-process training on this machine: N processes, one per visible GPU if N is not given (on CPU give N: '
+                        'gloo); for several machines use torchrun')
     p.add_argument('dotlist', nargs='*', metavar='key=value', help='config overrides in dotted notation, e.g. train.lr=0.01 data.batch_size=8')
     return p
 
-# %% ../nbs/46_train.ipynb #d27ba02d
-def _spawned(rank:int, world:int, port:int, argv:list):
-    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world), MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    main([a for a in argv if a != '--distributed'])
+# %% ../nbs/46_train.ipynb #b58843b6
+def _distributed_argv(argv:list) -> list:
+    "`--distributed` in the form `--distributed=N` (N=0: one per GPU), so that a `key=value` after it is never read as N."
+    out, it = [], iter(range(len(argv)))
+    for i in it:
+        a = argv[i]
+        if a == '--distributed':
+            n = argv[i + 1] if i + 1 < len(argv) and argv[i + 1].isdigit() else None
+            a = f'--distributed={n or 0}'
+            if n is not None: next(it)
+        out.append(a)
+    return out
 
-def _launch(args, argv:list):
-    "`--distributed`: check the run here, then start one process per GPU."
+# %% ../nbs/46_train.ipynb #9c355756
+def _spawned(rank:int, world:int, port:int, argv:list):
+    "One process of `--distributed`: torchrun's environment, the run, then its data workers ended before it exits."
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world), LOCAL_WORLD_SIZE=str(world),
+                      MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    try: main(argv); code = 0
+    except SystemExit as e: code = e.code if isinstance(e.code, int) else int(e.code is not None)
+    gc.collect()   # the run's loaders go, and their persistent workers with them
+    for p in multiprocessing.active_children():
+        if p.daemon: p.kill()   # a worker left ignores SIGTERM (a signal to the group is the trainer's): the exit would wait on it
+    sys.exit(code)
+
+# %% ../nbs/46_train.ipynb #98a06b84
+def _forward_sigterm(ctx):
+    "A SIGTERM to the launcher goes on to its processes; Ctrl+C, which the terminal sends to them all, is theirs."
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: [os.kill(p.pid, signal.SIGTERM) for p in ctx.processes if p.is_alive()])
+
+# %% ../nbs/46_train.ipynb #5d71e01c
+@contextlib.contextmanager
+def _main_hidden():
+    "Hide the launcher's main module from the processes it starts, which would run it again (`python -m pixlib.train` warns then)."
+    main = sys.modules['__main__']
+    spec, file = getattr(main, '__spec__', None), main.__dict__.pop('__file__', None)
+    main.__spec__ = None
+    try: yield
+    finally:
+        main.__spec__ = spec
+        if file is not None: main.__file__ = file
+
+# %% ../nbs/46_train.ipynb #d2910ed6
+def _launch(args, argv:list) -> int:
+    "`--distributed`: check the run here, then start the processes from a fork server; returns their exit status."
     import torch.multiprocessing as mp
-    n = torch.cuda.device_count()
-    if n == 0: raise ConfigError('--distributed starts one process per GPU and no GPU is visible; on CPU use: torchrun --nproc-per-node=N -m pixlib.train ...')
+    n = args.distributed or torch.cuda.device_count()
+    if n < 1: raise ConfigError('--distributed without a process count starts one process per GPU and no GPU is visible: give the count, e.g. --distributed 2 (gloo on CPU)')
     Trainer(args.conf, args.experiment, overfit=args.overfit, restore=args.restore, overwrite=args.overwrite, overrides=args.dotlist)
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
-    mp.spawn(_spawned, args=(n, port, argv), nprocs=n)
+    mp.get_context('forkserver').set_forkserver_preload(['pixlib.train'])
+    with _main_hidden():   # the processes need only pixlib.train, which the fork server imported
+        ctx = mp.start_processes(importlib.import_module('pixlib.train')._spawned, args=(n, port, [a for a in argv if not a.startswith('--distributed')]),
+                                 nprocs=n, join=False, start_method='forkserver')
+    _forward_sigterm(ctx)
+    try:
+        while not ctx.join(grace_period=60): pass
+    except mp.ProcessExitedException as e: return e.exit_code if e.exit_code > 0 else 128 - e.exit_code
+    except mp.ProcessRaisedException as e: sys.stderr.write(f'pixlib_train: error: a process failed: {str(e).strip().splitlines()[-1]}\n'); return 1
+    return 0
 
-# %% ../nbs/46_train.ipynb #f3b00f88
+# %% ../nbs/46_train.ipynb #8da7ba46
 def _failed(e:Exception, tr) -> int:
     "Report an exception that ended a run: one line if the run's log has its traceback, else the traceback."
     opened = tr is not None and getattr(tr, 'lock', None) is not None
@@ -98,13 +151,14 @@ def _failed(e:Exception, tr) -> int:
     sys.stderr.write(f'pixlib_train: error: {type(e).__name__}: {e}{where}\n'.replace('\n', ' ', str(e).count('\n')))
     return 1
 
+# %% ../nbs/46_train.ipynb #84718306
 def main(argv:list[str]|None=None): # the arguments (default: sys.argv[1:])
     "Entry point of `pixlib_train` and `python -m pixlib.train`."
-    argv = sys.argv[1:] if argv is None else list(argv)
+    argv = _distributed_argv(sys.argv[1:] if argv is None else list(argv))
     args = _parser().parse_intermixed_args(argv)
     tr = None
     try:
-        if args.distributed: return _launch(args, argv)
+        if args.distributed is not None: sys.exit(_launch(args, argv))
         tr = Trainer(args.conf, args.experiment, overfit=args.overfit, restore=args.restore, overwrite=args.overwrite, overrides=args.dotlist)
         res = tr.run()
     except ConfigError as e:

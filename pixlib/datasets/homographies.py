@@ -10,6 +10,8 @@ from pathlib import Path
 import math
 import numpy as np
 import torch
+from fastcore.basics import patch
+from omegaconf import OmegaConf
 from PIL import Image
 from ..utils.conf import ConfigError
 from ..utils.image import list_images, load_image, sample_data_images, procedural_texture
@@ -25,26 +27,26 @@ def seeded_texture(seed:int, # the texture is a pure function of the seed
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 7919]))
     return (procedural_texture('shapes', rng, size, num_shapes) * 255).round().astype(np.uint8)
 
-# %% ../../nbs/21_datasets.homographies.ipynb #4c508d15
+# %% ../../nbs/21_datasets.homographies.ipynb #ebca7c3a
 def _blur_matrix(n, sigma):
     "(n, n) matrix of a 1D Gaussian blur of std `sigma` with reflect padding."
     r = max(1, int(math.ceil(3 * sigma)))
     x = np.arange(-r, r + 1)
     k = np.exp(-x ** 2 / (2 * sigma ** 2)); k /= k.sum()
-    M = np.zeros((n, n))
     rows = np.repeat(np.arange(n), len(x))
     cols = (np.arange(n)[:, None] + x[None]).ravel()
     cols = np.abs(cols)                                   # reflect at 0: -1 -> 1
     cols = np.where(cols > n - 1, 2 * (n - 1) - cols, cols)   # reflect at n-1
-    np.add.at(M, (rows, np.clip(cols, 0, n - 1)), np.tile(k, n))
-    return M
+    return np.bincount(rows * n + np.clip(cols, 0, n - 1), np.tile(k, n), minlength=n * n).reshape(n, n)   # the sums of np.add.at, faster
 
+# %% ../../nbs/21_datasets.homographies.ipynb #2851d9a2
 def _gaussian_blur(img, sigma):
     "Blur a (C, H, W) image with a Gaussian of std `sigma` pixels (separable, reflect padding; numpy, for small images)."
     a = img.double().numpy()
     out = _blur_matrix(a.shape[-2], sigma) @ a @ _blur_matrix(a.shape[-1], sigma).T
     return torch.from_numpy(out).to(img.dtype)
 
+# %% ../../nbs/21_datasets.homographies.ipynb #6d771a7d
 def photometric_augment(img:torch.Tensor, # (C, H, W) image in [0, 1]
                         rng:np.random.Generator, # the per-sample generator
                         brightness:float=0.2, # max absolute brightness shift
@@ -61,7 +63,7 @@ def photometric_augment(img:torch.Tensor, # (C, H, W) image in [0, 1]
     if noise > 0: img = img + torch.from_numpy(rng.standard_normal(img.shape)).to(img) * noise * n
     return img.clamp(0, 1)
 
-# %% ../../nbs/21_datasets.homographies.ipynb #b3b081d5
+# %% ../../nbs/21_datasets.homographies.ipynb #98dd1b9a
 class HomographyDataset(BaseDataset):
     "Pairs of images related by random homographies, from real photographs, procedural textures or a folder of images."
     default_conf = {
@@ -81,57 +83,78 @@ class HomographyDataset(BaseDataset):
         'train_size': 1000, 'val_size': 64, 'test_size': 64, # number of samples in each split
     }
 
-    def _init(self, conf):
-        w, h = conf.image_size
-        if not (w >= 8 and h >= 8): raise ConfigError(f'HomographyDataset: image_size must be (w, h) >= 8, got {list(conf.image_size)}')
-        lo, hi = conf.crop_scale
-        if not 0 < lo <= hi <= 1: raise ConfigError(f'HomographyDataset: crop_scale must satisfy 0 < min <= max <= 1, got {list(conf.crop_scale)}')
-        if not 0 <= conf.difficulty <= 1: raise ConfigError(f'HomographyDataset: difficulty must be in [0, 1], got {conf.difficulty}')
-        sources = {}
-        if conf.image_dir is not None:
-            for p in list_images(conf.image_dir, 'HomographyDataset: image_dir'): sources[str(p.relative_to(Path(conf.image_dir).expanduser()))] = load_image(p)
-        use_sample = conf.sample_data if conf.sample_data is not None else conf.image_dir is None
-        if use_sample: sources.update(sample_data_images())
-        for i in range(conf.num_textures): sources[f'texture_{conf.texture_seed}_{i}'] = seeded_texture(conf.texture_seed * 100003 + i, conf.texture_size)
-        if not sources: raise ConfigError('HomographyDataset: no source image (set image_dir, sample_data or num_textures)')
-        self.names = list(sources)
-        self.images = [self._prepare(im) for im in sources.values()]
-        self.num_real = len(self.names) - conf.num_textures   # the textures come last
+# %% ../../nbs/21_datasets.homographies.ipynb #af601bee
+@patch
+def _init(self:HomographyDataset, conf):
+    "Check the config, load and prepare the source images."
+    w, h = conf.image_size
+    if not (w >= 8 and h >= 8): raise ConfigError(f'HomographyDataset: image_size must be (w, h) >= 8, got {list(conf.image_size)}')
+    lo, hi = conf.crop_scale
+    if not 0 < lo <= hi <= 1: raise ConfigError(f'HomographyDataset: crop_scale must satisfy 0 < min <= max <= 1, got {list(conf.crop_scale)}')
+    if not 0 <= conf.difficulty <= 1: raise ConfigError(f'HomographyDataset: difficulty must be in [0, 1], got {conf.difficulty}')
+    sources = {}
+    if conf.image_dir is not None:
+        for p in list_images(conf.image_dir, 'HomographyDataset: image_dir'): sources[str(p.relative_to(Path(conf.image_dir).expanduser()))] = load_image(p)
+    use_sample = conf.sample_data if conf.sample_data is not None else conf.image_dir is None
+    if use_sample: sources.update(sample_data_images())
+    for i in range(conf.num_textures): sources[f'texture_{conf.texture_seed}_{i}'] = seeded_texture(conf.texture_seed * 100003 + i, conf.texture_size)
+    if not sources: raise ConfigError('HomographyDataset: no source image (set image_dir, sample_data or num_textures)')
+    self.names = list(sources)
+    self.images = [self._prepare(im) for im in sources.values()]
+    self.num_real = len(self.names) - conf.num_textures   # the textures come last
+    self._c = OmegaConf.to_container(conf)                 # plain values for the per-sample reads
 
-    def _prepare(self, im):
-        img = Image.fromarray(im)
-        s = self.conf.max_source_size / max(img.size)
-        if s < 1: img = img.resize((max(1, round(img.width * s)), max(1, round(img.height * s))), Image.BILINEAR)
-        return img.convert('L') if self.conf.grayscale else img
+# %% ../../nbs/21_datasets.homographies.ipynb #05ffdf5a
+@patch
+def _prepare(self:HomographyDataset, im):
+    "A source image as a PIL image, downscaled to `max_source_size` and in grayscale if asked."
+    img = Image.fromarray(im)
+    s = self.conf.max_source_size / max(img.size)
+    if s < 1: img = img.resize((max(1, round(img.width * s)), max(1, round(img.height * s))), Image.BILINEAR)
+    return img.convert('L') if self.conf.grayscale else img
 
-    def get_dataset(self, split:str) -> SplitDataset:
-        "The split's dataset: `train_size`, `val_size` or `test_size` samples."
-        if split not in self.splits: raise ConfigError(f"HomographyDataset: unknown split '{split}' (splits: {', '.join(self.splits)})")
-        ds = SplitDataset(self.make_sample, self.conf[f'{split}_size'], split)
-        ds.seed = self.conf.seed
-        return ds
+# %% ../../nbs/21_datasets.homographies.ipynb #ca4dce8a
+@patch
+def source(self:HomographyDataset, rng:np.random.Generator) -> int: # the sample's generator
+    "The index of a random source image: a texture with probability `texture_prob` when there are images too."
+    n_real, n_tex = self.num_real, len(self.images) - self.num_real
+    if n_real and n_tex: return n_real + int(rng.integers(n_tex)) if rng.random() < self._c['texture_prob'] else int(rng.integers(n_real))
+    return int(rng.integers(len(self.images)))
 
-    def make_sample(self, rng:np.random.Generator, index:int=0) -> dict:
-        "One sample, all its randomness from `rng`."
-        conf = self.conf
-        w, h = conf.image_size
-        n_real, n_tex = self.num_real, len(self.images) - self.num_real
-        if n_real and n_tex: k = n_real + int(rng.integers(n_tex)) if rng.random() < conf.texture_prob else int(rng.integers(n_real))
-        else: k = int(rng.integers(len(self.images)))
-        src = self.images[k]
-        sw, sh = src.size
-        side = rng.uniform(*conf.crop_scale) * min(sw / w, sh / h)   # source pixels per view pixel
-        cw, ch = w * side, h * side
-        x0, y0 = rng.uniform(0, sw - cw), rng.uniform(0, sh - ch)
-        crop = src.resize((w, h), Image.BILINEAR, box=(x0, y0, x0 + cw, y0 + ch))
-        view0 = torch.from_numpy(np.asarray(crop, dtype=np.float32) / 255)
-        view0 = view0[None] if view0.ndim == 2 else view0.permute(2, 0, 1)
-        H = sample_homography((w, h), conf.difficulty, rng=rng, **conf.homography)
-        view1, valid = warp_image(view0, torch.from_numpy(H))
-        p = conf.photometric
-        if p.enable:
-            opts = dict(brightness=p.brightness, contrast=p.contrast, blur=p.blur, blur_prob=p.blur_prob, noise=p.noise)
-            view0, view1 = photometric_augment(view0, rng, **opts), photometric_augment(view1, rng, **opts)
-        return {'view0': {'image': view0.contiguous()}, 'view1': {'image': view1.contiguous(), 'valid': valid},
-                'H_0to1': torch.from_numpy(H).float(), 'name': self.names[k], 'idx': index,
-                'crop': torch.tensor([x0, y0, cw, ch], dtype=torch.float32)}
+# %% ../../nbs/21_datasets.homographies.ipynb #6b991d6d
+@patch
+def crop(self:HomographyDataset, rng:np.random.Generator, k:int) -> tuple: # the sample's generator, a source index
+    "A random crop of source `k` resized to `image_size`: the (C, H, W) float image in [0, 1] and the box (x, y, w, h)."
+    (w, h), src = self._c['image_size'], self.images[k]
+    sw, sh = src.size
+    side = rng.uniform(*self._c['crop_scale']) * min(sw / w, sh / h)   # source pixels per view pixel
+    cw, ch = w * side, h * side
+    x0, y0 = rng.uniform(0, sw - cw), rng.uniform(0, sh - ch)
+    view = torch.from_numpy(np.asarray(src.resize((w, h), Image.BILINEAR, box=(x0, y0, x0 + cw, y0 + ch)), dtype=np.float32) / 255)
+    return view[None] if view.ndim == 2 else view.permute(2, 0, 1), (x0, y0, cw, ch)
+
+# %% ../../nbs/21_datasets.homographies.ipynb #d7a9a824
+@patch
+def make_sample(self:HomographyDataset, rng:np.random.Generator, index:int=0) -> dict: # the sample's generator and index
+    "One sample, all its randomness from `rng`."
+    c = self._c
+    k = self.source(rng)
+    view0, (x0, y0, cw, ch) = self.crop(rng, k)
+    H = sample_homography(tuple(c['image_size']), c['difficulty'], rng=rng, **c['homography'])
+    view1, valid = warp_image(view0, torch.from_numpy(H))
+    p = c['photometric']
+    if p['enable']:
+        opts = {key: p[key] for key in ('brightness', 'contrast', 'blur', 'blur_prob', 'noise')}
+        view0, view1 = photometric_augment(view0, rng, **opts), photometric_augment(view1, rng, **opts)
+    return {'view0': {'image': view0.contiguous()}, 'view1': {'image': view1.contiguous(), 'valid': valid},
+            'H_0to1': torch.from_numpy(H).float(), 'name': self.names[k], 'idx': index,
+            'crop': torch.tensor([x0, y0, cw, ch], dtype=torch.float32)}
+
+# %% ../../nbs/21_datasets.homographies.ipynb #8fd4d544
+@patch
+def get_dataset(self:HomographyDataset, split:str) -> SplitDataset: # 'train', 'val' or 'test'
+    "The split's dataset: `train_size`, `val_size` or `test_size` samples."
+    if split not in self.splits: raise ConfigError(f"HomographyDataset: unknown split '{split}' (splits: {', '.join(self.splits)})")
+    ds = SplitDataset(self.make_sample, self.conf[f'{split}_size'], split)
+    ds.seed = self.conf.seed
+    return ds

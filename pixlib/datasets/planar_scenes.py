@@ -6,17 +6,20 @@
 __all__ = ['render_planes', 'relight_texture', 'camera_response', 'PlanarScenes']
 
 # %% ../../nbs/22_datasets.planar_scenes.ipynb #ec726e76
+from types import SimpleNamespace
 import numpy as np
 import torch
+from fastcore.basics import patch
+from omegaconf import OmegaConf
 from .base_dataset import BaseDataset, EpochDataset, SplitDataset
 from ..geometry.wrappers import Camera, Pose
-from ..geometry.utils import so3exp_map
-from ..geometry.depth import reproject, depth_consistency
+from ..geometry.utils import so3exp_map, to_homogeneous
+from ..geometry.depth import depth_consistency
 
 # %% ../../nbs/22_datasets.planar_scenes.ipynb #e4ad3bd0
 from ..utils.image import sample_photo, photo_names, procedural_kinds, procedural_texture
 
-# %% ../../nbs/22_datasets.planar_scenes.ipynb #d8098294
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #75624c20
 def _sample_texture(tex, x, y):
     "Bilinear lookup in texel coordinates with mirrored tiling: (M,) x, y -> (M, 3)."
     h, w = tex.shape[:2]
@@ -29,6 +32,7 @@ def _sample_texture(tex, x, y):
     return ((tex[y0, x0] * (1 - fx) + tex[y0, x0 + 1] * fx) * (1 - fy)
             + (tex[y0 + 1, x0] * (1 - fx) + tex[y0 + 1, x0 + 1] * fx) * fy)
 
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #22f9a3e1
 def _cast(planes, c, d):
     "Nearest plane hit by the rays `c + s d` (d with z=1 in the camera): distance s (inf if none), plane index, hit points."
     s_best = np.full(len(d), np.inf)
@@ -44,6 +48,16 @@ def _cast(planes, c, d):
         s_best, idx = np.where(hit, s, s_best), np.where(hit, k, idx)
     return s_best, idx, c + np.where(np.isfinite(s_best), s_best, 0)[:, None] * d
 
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #4b3e45ed
+def _pixel_rays(cam, R, p2d):
+    "Directions in the world (z=1 in the camera) of the rays of pixels `p2d` (M, 2) of `cam` (float64) rotated by `R`, and their validity."
+    if (cam.dist == 0).all():  # pinhole: no need for the iterative undistortion
+        f, cc = cam.f.numpy(), cam.c.numpy()
+        return np.concatenate([(p2d - cc) / f, np.ones_like(p2d[:, :1])], -1) @ R, np.ones(len(p2d), bool)
+    r, ok = cam.image2world(torch.from_numpy(p2d))
+    return r.numpy() @ R, ok.numpy()
+
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #35266161
 def render_planes(planes:list, # dicts with o, u, v (3,), half (2,), texture (h, w, 3), texel (metres), offset (2,)
                   camera:Camera, # an unbatched camera
                   T_w2c:Pose, # pose from the world (view 0) frame to the camera
@@ -55,21 +69,15 @@ def render_planes(planes:list, # dicts with o, u, v (3,), half (2,), texture (h,
     cam = Camera(camera._data.double())
     R, t = T_w2c.R.double().numpy(), T_w2c.t.double().numpy()
     c = -R.T @ t                                               # camera centre in the world frame
-    def rays(p2d):
-        if (cam.dist == 0).all():  # pinhole: no need for the iterative undistortion
-            f, cc = cam.f.numpy(), cam.c.numpy()
-            return np.concatenate([(p2d - cc) / f, np.ones_like(p2d[:, :1])], -1) @ R, np.ones(len(p2d), bool)
-        r, ok = cam.image2world(torch.from_numpy(p2d))
-        return r.numpy() @ R, ok.numpy()                       # directions in the world, with z=1 in the camera
     ys, xs = np.mgrid[:h, :w].astype(np.float64)
     centres = np.stack([xs.ravel(), ys.ravel()], -1)
-    d, ok = rays(centres)
+    d, ok = _pixel_rays(cam, R, centres)
     s, _, _ = _cast(planes, c, d)
     valid = ok & np.isfinite(s)
     depth = np.where(valid, s, 0.)                              # s is the depth, the rays having z = 1
     off = (np.arange(supersample) + 0.5) / supersample - 0.5
     sub = (centres[:, None, None] + np.stack(np.meshgrid(off, off, indexing='xy'), -1)[None]).reshape(-1, 2)
-    d, ok = rays(sub)
+    d, ok = _pixel_rays(cam, R, sub)
     s, idx, X = _cast(planes, c, d)
     color = np.full((len(d), 3), background)
     for k, pl in enumerate(planes):
@@ -110,13 +118,14 @@ def camera_response(image:torch.Tensor, # (3, h, w) image in [0, 1]
     cx, cy = rng.uniform(-0.3, 0.3, 2)
     return image * (1 - rng.uniform(0, vignetting) * ((x - cx) ** 2 + (y - cy) ** 2) / 2)
 
-# %% ../../nbs/22_datasets.planar_scenes.ipynb #cd44636d
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #b6fcacf1
 def _random_rotation(rng, max_deg, min_deg=0.):
     "A rotation matrix of a uniform angle in [min_deg, max_deg] about a uniformly random axis."
     axis = rng.standard_normal(3); axis /= np.linalg.norm(axis)
     return so3exp_map(torch.from_numpy(axis * np.deg2rad(rng.uniform(min_deg, max_deg)))).numpy()
 
 def _random_direction(rng):
+    "A uniformly random unit vector."
     d = rng.standard_normal(3); return d / np.linalg.norm(d)
 
 class PlanarScenes(BaseDataset):
@@ -152,120 +161,157 @@ class PlanarScenes(BaseDataset):
         'min_covisible': 16,                 # fewer co-visible pixels than this: the scene is drawn again
     }
 
-    def _init(self, conf):
-        for k in ('fov_range', 'depth_range', 'baseline', 'init_rotation', 'init_translation', 'texel_range', 'rect_size', 'rect_depth'):
-            lo, hi = conf[k]
-            if not 0 <= lo <= hi: raise ValueError(f'{type(self).__name__}: {k} must be [min, max] with 0 <= min <= max, got {list(conf[k])}')
-        unknown = set(conf.textures) - set(photo_names) - set(procedural_kinds)
-        if unknown: raise ValueError(f'{type(self).__name__}: unknown textures {sorted(unknown)} (choose from {photo_names + procedural_kinds})')
-        for k in ('plane_gain', 'plane_tint', 'vignetting'):
-            if not 0 <= conf[k] <= 1: raise ValueError(f'{type(self).__name__}: {k} must be in [0, 1], got {conf[k]}')
-        if conf.plane_shading < 0: raise ValueError(f'{type(self).__name__}: plane_shading must be >= 0, got {conf.plane_shading}')
-        if conf.gamma < 1: raise ValueError(f'{type(self).__name__}: gamma must be >= 1 (1: no tone curve), got {conf.gamma}')
-        if conf.num_planes < 1: raise ValueError(f'{type(self).__name__}: num_planes must be >= 1, got {conf.num_planes}')
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #5112543f
+@patch
+def _init(self:PlanarScenes, conf):
+    "Check the config; keep a plain copy of it for the per-sample reads."
+    for k in ('fov_range', 'depth_range', 'baseline', 'init_rotation', 'init_translation', 'texel_range', 'rect_size', 'rect_depth'):
+        lo, hi = conf[k]
+        if not 0 <= lo <= hi: raise ValueError(f'{type(self).__name__}: {k} must be [min, max] with 0 <= min <= max, got {list(conf[k])}')
+    unknown = set(conf.textures) - set(photo_names) - set(procedural_kinds)
+    if unknown: raise ValueError(f'{type(self).__name__}: unknown textures {sorted(unknown)} (choose from {photo_names + procedural_kinds})')
+    for k in ('plane_gain', 'plane_tint', 'vignetting'):
+        if not 0 <= conf[k] <= 1: raise ValueError(f'{type(self).__name__}: {k} must be in [0, 1], got {conf[k]}')
+    if conf.plane_shading < 0: raise ValueError(f'{type(self).__name__}: plane_shading must be >= 0, got {conf.plane_shading}')
+    if conf.gamma < 1: raise ValueError(f'{type(self).__name__}: gamma must be >= 1 (1: no tone curve), got {conf.gamma}')
+    if conf.num_planes < 1: raise ValueError(f'{type(self).__name__}: num_planes must be >= 1, got {conf.num_planes}')
+    self._c = SimpleNamespace(**OmegaConf.to_container(conf))
 
-    def get_dataset(self, split:str): # 'train', 'val' or 'test'
-        "The samples of `split`: training samples change with the epoch, validation and test samples are fixed."
-        return SplitDataset(self.sample, self.conf[f'{split}_size'], split, {'val': 2**31 - 1, 'test': 2**31 - 2})
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #4c0a2bd5
+def _image2world(cam:Camera, p2d, depth=None):
+    "`cam.image2world(p2d, depth)`, without the undistortion's Newton iterations when `cam` has no distortion (they change nothing)."
+    p, valid = cam.undistort(cam.normalize(p2d), 20 if bool(cam.dist.any()) else 0)
+    valid = valid & cam.in_image(p2d)
+    rays = to_homogeneous(p)
+    if depth is None: return rays, valid
+    return rays * depth[..., None], valid & (depth > cam.eps)
 
-    # ------------------------------------------------------------------ scene
-    def _camera(self, rng):
-        c = self.conf
-        w, h = c.image_size
-        f = w / 2 / np.tan(np.deg2rad(rng.uniform(*c.fov_range)) / 2)
-        cx, cy = (w - 1) / 2 + rng.uniform(-1, 1) * c.principal_jitter, (h - 1) / 2 + rng.uniform(-1, 1) * c.principal_jitter
-        return Camera(torch.tensor([w, h, f, f, cx, cy, rng.uniform(*c.k1_range), rng.uniform(*c.k2_range)], dtype=torch.float32))
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #70d04a0c
+def _reproject(p0, depth0, cam0:Camera, cam1:Camera, T_0to1:Pose):
+    "`pixlib.geometry.depth.reproject` with `_image2world`: pixels and depths in view 1, and validity."
+    known = torch.isfinite(depth0) & (depth0 > 0)
+    X0, valid0 = _image2world(cam0, p0, torch.where(known, depth0, torch.ones_like(depth0)))
+    X1 = T_0to1 * X0
+    p1, valid1 = cam1.world2image(X1)
+    return p1, X1[..., 2], known & valid0 & valid1
 
-    def _texture(self, rng):
-        name = self.conf.textures[int(rng.integers(len(self.conf.textures)))]
-        if name in photo_names: return sample_photo(name, self.conf.texture_size)
-        return procedural_texture(name, rng, self.conf.texture_size)
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #8acff530
+@patch
+def _camera(self:PlanarScenes, rng):
+    "A random camera: field of view in `fov_range`, principal point jittered, radial distortion in the k ranges."
+    c = self._c
+    w, h = c.image_size
+    f = w / 2 / np.tan(np.deg2rad(rng.uniform(*c.fov_range)) / 2)
+    cx, cy = (w - 1) / 2 + rng.uniform(-1, 1) * c.principal_jitter, (h - 1) / 2 + rng.uniform(-1, 1) * c.principal_jitter
+    return Camera(torch.tensor([w, h, f, f, cx, cy, rng.uniform(*c.k1_range), rng.uniform(*c.k2_range)], dtype=torch.float32))
 
-    def _plane(self, rng, o, normal_tilt, half, texel):
-        n = np.array([0., 0., -1.])
-        n = _random_rotation(rng, normal_tilt) @ n                   # facing view 0, tilted
-        u = np.cross(n, _random_direction(rng)); u /= np.linalg.norm(u)
-        v = np.cross(n, u)                                          # (u, v, n) right-handed, any in-plane rotation
-        tex = self._texture(rng)
-        return dict(o=o, u=u, v=v, half=np.asarray(half, float), texture=tex, texel=texel,
-                    offset=rng.uniform(0, tex.shape[1], 2))
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #062aae3c
+@patch
+def _texture(self:PlanarScenes, rng):
+    "A random texture among `textures`: a photo (downsampled once) or a procedural one drawn from `rng`."
+    name = self._c.textures[int(rng.integers(len(self._c.textures)))]
+    if name in photo_names: return sample_photo(name, self._c.texture_size)
+    return procedural_texture(name, rng, self._c.texture_size)
 
-    def scene(self, rng:np.random.Generator) -> tuple: # the sample's generator
-        "Draw the cameras, the planes (in view 0's frame) and the ground-truth pose T_0to1."
-        c = self.conf
-        cam0, cam1 = self._camera(rng), self._camera(rng)
-        dist = rng.uniform(*c.depth_range)
-        texel = lambda: dist / float(cam0.f[0]) * rng.uniform(*c.texel_range)
-        planes = [self._plane(rng, np.array([0., 0., dist]), c.max_tilt, [np.inf, np.inf], texel())]
-        for _ in range(c.num_planes - 1):
-            z = dist * rng.uniform(*c.rect_depth)
-            p = rng.uniform(-0.3, 0.3, 2) * np.array(c.image_size) + np.array(c.image_size) / 2
-            ray, _ = cam0.double().image2world(torch.from_numpy(p[None]))
-            half = dist * rng.uniform(*c.rect_size, 2)
-            planes.append(self._plane(rng, ray[0].numpy() * z, c.max_tilt, half, texel() * z / dist))
-        # view 1: a camera centre at `baseline` from view 0's, looking at the centre of the scene, rolled
-        centre = _random_direction(rng) * np.array([1., 1., 0.3])
-        centre = centre / np.linalg.norm(centre) * rng.uniform(*c.baseline)
-        target = np.array([0., 0., dist]) + rng.uniform(-1, 1, 3) * c.look_jitter * dist
-        z = target - centre; z /= np.linalg.norm(z)
-        x = np.cross(z, [0., -1., 0.]); x /= np.linalg.norm(x)
-        R_w_c1 = np.stack([x, np.cross(z, x), z], 1)                    # columns: axes of camera 1 in view 0's frame
-        roll = so3exp_map(torch.tensor([0., 0., np.deg2rad(rng.uniform(-1, 1) * c.max_roll)])).numpy()
-        R = roll.T @ R_w_c1.T
-        T_0to1 = Pose.from_Rt(torch.from_numpy(R), torch.from_numpy(-R @ centre)).float()
-        return cam0, cam1, planes, T_0to1
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #01adf224
+@patch
+def _plane(self:PlanarScenes, rng, o, normal_tilt, half, texel):
+    "A plane at `o` facing view 0, tilted up to `normal_tilt` degrees, of half extents `half`, textured."
+    n = _random_rotation(rng, normal_tilt) @ np.array([0., 0., -1.])   # facing view 0, tilted
+    u = np.cross(n, _random_direction(rng)); u /= np.linalg.norm(u)
+    v = np.cross(n, u)                                                 # (u, v, n) right-handed, any in-plane rotation
+    tex = self._texture(rng)
+    return dict(o=o, u=u, v=v, half=np.asarray(half, float), texture=tex, texel=texel, offset=rng.uniform(0, tex.shape[1], 2))
 
-    def relight(self, rng:np.random.Generator, planes:list) -> list: # the sample's generator, the planes of `scene`
-        "The planes under the light of one view: each texture relit by `relight_texture` with the conf's gain, tint and shading."
-        c = self.conf
-        return [dict(pl, texture=relight_texture(pl['texture'], rng, c.plane_gain, c.plane_tint, c.plane_shading)) for pl in planes]
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #9c1f4815
+@patch
+def scene(self:PlanarScenes, rng:np.random.Generator) -> tuple: # the sample's generator
+    "Draw the cameras, the planes (in view 0's frame) and the ground-truth pose T_0to1."
+    c = self._c
+    cam0, cam1 = self._camera(rng), self._camera(rng)
+    dist = rng.uniform(*c.depth_range)
+    texel = lambda: dist / float(cam0.f[0]) * rng.uniform(*c.texel_range)
+    planes = [self._plane(rng, np.array([0., 0., dist]), c.max_tilt, [np.inf, np.inf], texel())]
+    for _ in range(c.num_planes - 1):
+        z = dist * rng.uniform(*c.rect_depth)
+        p = rng.uniform(-0.3, 0.3, 2) * np.array(c.image_size) + np.array(c.image_size) / 2
+        ray, _ = _image2world(cam0.double(), torch.from_numpy(p[None]))
+        half = dist * rng.uniform(*c.rect_size, 2)
+        planes.append(self._plane(rng, ray[0].numpy() * z, c.max_tilt, half, texel() * z / dist))
+    # view 1: a camera centre at `baseline` from view 0's, looking at the centre of the scene, rolled
+    centre = _random_direction(rng) * np.array([1., 1., 0.3])
+    centre = centre / np.linalg.norm(centre) * rng.uniform(*c.baseline)
+    target = np.array([0., 0., dist]) + rng.uniform(-1, 1, 3) * c.look_jitter * dist
+    z = target - centre; z /= np.linalg.norm(z)
+    x = np.cross(z, [0., -1., 0.]); x /= np.linalg.norm(x)
+    R_w_c1 = np.stack([x, np.cross(z, x), z], 1)                    # columns: axes of camera 1 in view 0's frame
+    roll = so3exp_map(torch.tensor([0., 0., np.deg2rad(rng.uniform(-1, 1) * c.max_roll)])).numpy()
+    R = roll.T @ R_w_c1.T
+    return cam0, cam1, planes, Pose.from_Rt(torch.from_numpy(R), torch.from_numpy(-R @ centre)).float()
 
-    def perturb(self, rng:np.random.Generator, T:Pose) -> Pose:
-        "The initial pose: `T` with a random rotation (degrees in `init_rotation`) and translation (metres in `init_translation`) applied on the left."
-        dR = torch.from_numpy(_random_rotation(rng, self.conf.init_rotation[1], self.conf.init_rotation[0])).float()
-        dt = torch.from_numpy(_random_direction(rng) * rng.uniform(*self.conf.init_translation)).float()
-        return Pose.from_Rt(dR, dt) @ T
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #4c92e497
+@patch
+def relight(self:PlanarScenes, rng:np.random.Generator, planes:list) -> list: # the sample's generator, the planes of `scene`
+    "The planes under the light of one view: each texture relit by `relight_texture` with the conf's gain, tint and shading."
+    c = self._c
+    return [dict(pl, texture=relight_texture(pl['texture'], rng, c.plane_gain, c.plane_tint, c.plane_shading)) for pl in planes]
 
-    def _sample_points(self, rng, image0, depth0, valid0, cam0, cam1, T_0to1, depth1):
-        h, w = depth0.shape
-        ys, xs = torch.meshgrid(torch.arange(h), torch.arange(w), indexing='ij')
-        p0 = torch.stack([xs, ys], -1).reshape(-1, 2).float()
-        d0 = depth0.reshape(-1)
-        p1, d1, ok = reproject(p0, d0, cam0, cam1, T_0to1)
-        ok = ok & valid0.reshape(-1) & depth_consistency(p1, d1, depth1, rtol=0.02)
-        gray = image0.mean(0).numpy()
-        gy, gx = np.gradient(gray)
-        score = np.hypot(gx, gy).reshape(-1) + 0.01
-        cand = np.flatnonzero(ok.numpy())
-        n = self.conf.num_points
-        if len(cand) == 0: return None
-        p = score[cand] / score[cand].sum()
-        sel = np.sort(rng.choice(cand, n, replace=len(cand) < n, p=p))
-        sel = torch.from_numpy(sel)
-        X0, _ = cam0.image2world(p0[sel], d0[sel])
-        return X0, p0[sel], len(cand)
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #1b461324
+@patch
+def perturb(self:PlanarScenes, rng:np.random.Generator, T:Pose) -> Pose: # the sample's generator, the ground-truth pose
+    "The initial pose: `T` with a random rotation (degrees in `init_rotation`) and translation (metres in `init_translation`) applied on the left."
+    dR = torch.from_numpy(_random_rotation(rng, self._c.init_rotation[1], self._c.init_rotation[0])).float()
+    dt = torch.from_numpy(_random_direction(rng) * rng.uniform(*self._c.init_translation)).float()
+    return Pose.from_Rt(dR, dt) @ T
 
-    def sample(self, rng:np.random.Generator, index:int=0) -> dict: # the sample's generator (from `self.rng(index)`)
-        "Render one sample; all its randomness comes from `rng`."
-        c = self.conf
-        relit = c.plane_gain > 0 or c.plane_tint > 0 or c.plane_shading > 0
-        for _ in range(20):
-            cam0, cam1, planes, T_0to1 = self.scene(rng)
-            pl0, pl1 = (self.relight(rng, planes), self.relight(rng, planes)) if relit else (planes, planes)
-            im0, dep0, val0 = render_planes(pl0, cam0, Pose.identity(), c.supersample)
-            im1, dep1, val1 = render_planes(pl1, cam1, T_0to1, c.supersample)
-            pts = self._sample_points(rng, im0, dep0, val0, cam0, cam1, T_0to1, dep1)
-            if pts is not None and pts[2] >= c.min_covisible: break
-        X0, p0, _ = pts
-        if c.gamma > 1 or c.vignetting > 0:
-            im0, im1 = (camera_response(im, rng, c.gamma, c.vignetting) for im in (im0, im1))
-        if c.brightness_jitter > 0:
-            j = c.brightness_jitter
-            im1 = im1 * rng.uniform(1 - j, 1 + j) + rng.uniform(-j / 2, j / 2)
-        if c.noise_std > 0:
-            im0 = im0 + torch.from_numpy(rng.standard_normal(im0.shape).astype(np.float32)) * c.noise_std
-            im1 = im1 + torch.from_numpy(rng.standard_normal(im1.shape).astype(np.float32)) * c.noise_std
-        T_init = self.perturb(rng, T_0to1)
-        view = lambda im, cam, dep, val: {'image': im.clamp(0, 1), 'camera': cam, 'depth': dep, 'valid': val}
-        return {'view0': view(im0, cam0, dep0, val0), 'view1': view(im1, cam1, dep1, val1),
-                'T_0to1': T_0to1, 'T_init': T_init, 'points3D': X0.float(), 'keypoints0': p0, 'index': index}
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #b79631b6
+@patch
+def _sample_points(self:PlanarScenes, rng, image0, depth0, valid0, cam0, cam1, T_0to1, depth1):
+    "`num_points` 3D points of view 0 seen in view 1, favouring textured pixels; with their pixels and the number of candidates."
+    h, w = depth0.shape
+    ys, xs = torch.meshgrid(torch.arange(h), torch.arange(w), indexing='ij')
+    p0 = torch.stack([xs, ys], -1).reshape(-1, 2).float()
+    d0 = depth0.reshape(-1)
+    p1, d1, ok = _reproject(p0, d0, cam0, cam1, T_0to1)
+    ok = ok & valid0.reshape(-1) & depth_consistency(p1, d1, depth1, rtol=0.02)
+    gy, gx = np.gradient(image0.mean(0).numpy())
+    score = np.hypot(gx, gy).reshape(-1) + 0.01
+    cand = np.flatnonzero(ok.numpy())
+    if len(cand) == 0: return None
+    n, p = self._c.num_points, score[cand] / score[cand].sum()
+    sel = torch.from_numpy(np.sort(rng.choice(cand, n, replace=len(cand) < n, p=p)))
+    X0, _ = _image2world(cam0, p0[sel], d0[sel])
+    return X0, p0[sel], len(cand)
+
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #fc32767c
+@patch
+def sample(self:PlanarScenes, rng:np.random.Generator, index:int=0) -> dict: # the sample's generator (from `self.rng(index)`)
+    "Render one sample; all its randomness comes from `rng`."
+    c = self._c
+    relit = c.plane_gain > 0 or c.plane_tint > 0 or c.plane_shading > 0
+    for _ in range(20):
+        cam0, cam1, planes, T_0to1 = self.scene(rng)
+        pl0, pl1 = (self.relight(rng, planes), self.relight(rng, planes)) if relit else (planes, planes)
+        im0, dep0, val0 = render_planes(pl0, cam0, Pose.identity(), c.supersample)
+        im1, dep1, val1 = render_planes(pl1, cam1, T_0to1, c.supersample)
+        pts = self._sample_points(rng, im0, dep0, val0, cam0, cam1, T_0to1, dep1)
+        if pts is not None and pts[2] >= c.min_covisible: break
+    X0, p0, _ = pts
+    if c.gamma > 1 or c.vignetting > 0:
+        im0, im1 = (camera_response(im, rng, c.gamma, c.vignetting) for im in (im0, im1))
+    if c.brightness_jitter > 0:
+        j = c.brightness_jitter
+        im1 = im1 * rng.uniform(1 - j, 1 + j) + rng.uniform(-j / 2, j / 2)
+    if c.noise_std > 0:
+        im0 = im0 + torch.from_numpy(rng.standard_normal(im0.shape).astype(np.float32)) * c.noise_std
+        im1 = im1 + torch.from_numpy(rng.standard_normal(im1.shape).astype(np.float32)) * c.noise_std
+    T_init = self.perturb(rng, T_0to1)
+    view = lambda im, cam, dep, val: {'image': im.clamp(0, 1), 'camera': cam, 'depth': dep, 'valid': val}
+    return {'view0': view(im0, cam0, dep0, val0), 'view1': view(im1, cam1, dep1, val1),
+            'T_0to1': T_0to1, 'T_init': T_init, 'points3D': X0.float(), 'keypoints0': p0, 'index': index}
+
+# %% ../../nbs/22_datasets.planar_scenes.ipynb #d5fd4e78
+@patch
+def get_dataset(self:PlanarScenes, split:str): # 'train', 'val' or 'test'
+    "The samples of `split`: training samples change with the epoch, validation and test samples are fixed."
+    return SplitDataset(self.sample, getattr(self._c, f'{split}_size'), split, {'val': 2**31 - 1, 'test': 2**31 - 2})
