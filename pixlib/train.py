@@ -11,7 +11,7 @@ __all__ = ['TrainResult', 'train', 'main', 'Trainer', 'RunResult', 'TrainStep', 
 import argparse, contextlib, gc, importlib, multiprocessing, os, signal, socket, sys, traceback
 from pathlib import Path
 import torch
-from .utils.conf import ConfigError
+from .utils.conf import ConfigError, CLIParser
 from .training.conf import (TrainKey, train_keys, default_train_conf, train_conf_doc, RunConf, check_train_conf,
                                   check_run_conf, run_device, train_keys_help)
 from .training.step import build_optimizer, build_scheduler, NonFiniteError, TrainStep
@@ -45,14 +45,9 @@ def train(conf=None, # a YAML path, the name of a shipped config, a dict or Dict
     r = Trainer(conf, experiment, overfit=overfit, restore=restore, overwrite=overwrite, overrides=overrides).run()
     return TrainResult(r.path, r.results, r.status, r.message, r.signum)
 
-# %% ../nbs/46_train.ipynb #f2492aba
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        sys.stderr.write(f'{self.prog}: error: {message} (see {self.prog} --help)\n'); sys.exit(2)
-
 # %% ../nbs/46_train.ipynb #2043b26c
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog='pixlib_train', formatter_class=argparse.RawDescriptionHelpFormatter,
+    p = CLIParser(prog='pixlib_train', formatter_class=argparse.RawDescriptionHelpFormatter,
         description='Train a pixlib model from a YAML config. The experiment folder $PIXLIB_TRAINING_PATH/EXPERIMENT '
                     '(default outputs/training/EXPERIMENT) receives config.yaml, log.txt, TensorBoard events and checkpoints.',
         epilog='examples:\n'

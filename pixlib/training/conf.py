@@ -201,7 +201,7 @@ def run_device(t:DictConfig, local_rank:int=0) -> torch.device: # the `train` se
     return torch.device(f'cuda:{local_rank}' if torch.cuda.is_available() else 'cpu')
 
 # %% ../../nbs/41_training.conf.ipynb #775eaba7
-restore_data_keys = ('num_workers', 'pin_memory', 'prefetch_factor')
+restore_data_keys = ('num_workers', 'pin_memory', 'prefetch_factor', 'persistent_workers')
 
 def _flat(d, prefix='') -> dict:
     return {k2: v2 for k, v in d.items() for k2, v2 in (_flat(v, f'{prefix}{k}.').items() if isinstance(v, dict) and v else [(f'{prefix}{k}', v)])}

@@ -146,10 +146,11 @@ def _quiet_worker(init, worker_id:int):
 def _build_loaders(self:Trainer):
     "Training and validation loaders (the first training batch looped under `overfit`), with quiet workers and `data_timeout`."
     d = self.dataset
+    pin = None if self.device.type == 'cuda' else False   # pinned memory only feeds a GPU
     if self.overfit: self.train_loader, self.val_loader = d.get_overfit_loader('train'), d.get_overfit_loader('val')
     else:
-        self.train_loader = d.get_data_loader('train', distributed=self.distributed)
-        self.val_loader = d.get_data_loader('val', distributed=self.distributed)
+        self.train_loader = d.get_data_loader('train', distributed=self.distributed, pinned=pin)
+        self.val_loader = d.get_data_loader('val', distributed=self.distributed, pinned=pin)
     for ld in (self.train_loader, self.val_loader):
         if ld.num_workers > 0: ld.worker_init_fn, ld.timeout = functools.partial(_quiet_worker, ld.worker_init_fn), self.t.data_timeout
     self.n_batches = len(self.train_loader)
@@ -302,7 +303,9 @@ def train_epoch(self:Trainer, progress:Progress, console=None) -> bool: # the ru
     "Train the rest of the current epoch; returns whether the run was asked to stop."
     t, n, accum, log_every = self.t, self.n_batches, self._accum, self._log_every
     self.train_loader.set_epoch(self.epoch, start_batch=self.iter)
-    if t.dataset_callback_fn and not self.overfit: getattr(self.train_loader.dataset, t.dataset_callback_fn)(t.seed + self.epoch)
+    if t.dataset_callback_fn and not self.overfit:
+        getattr(self.train_loader.dataset, t.dataset_callback_fn)(t.seed + self.epoch)
+        self.train_loader.restart_workers()   # persistent workers hold copies of the dataset: the change must reach them
     self.model.train()
     clock, train_step, device, samples = time.perf_counter, self.stepper.train_step, self.device, 0
     move = device.type != 'cpu'   # a loader's batches are on the CPU already
