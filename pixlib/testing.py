@@ -14,6 +14,7 @@ from torch import nn
 from fastcore.basics import patch
 from .datasets.base_dataset import BaseDataset, EpochDataset
 from .models.base_model import BaseModel
+from .viz import new_figure
 
 # %% ../nbs/39_testing.ipynb #6dc9dd1c
 class ToySet(EpochDataset):
@@ -78,8 +79,7 @@ def metrics(self:ToyModel, pred, data):
 @patch
 def visualize(self:ToyModel, pred, data):
     "Predictions against targets."
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(3, 3))
+    fig = new_figure(figsize=(3, 3)); ax = fig.subplots()
     ax.scatter(data['y'].cpu(), pred['y'].detach().cpu()); ax.set_xlabel('target'); ax.set_ylabel('prediction')
     return [fig]
 
@@ -143,15 +143,14 @@ def metrics(self:SineModel, pred, data):
 @patch
 def visualize(self:SineModel, pred, data):
     "Up to 4 curves, ground truth and prediction."
-    import matplotlib.pyplot as plt
     n = min(4, len(data['y']))
-    fig, axes = plt.subplots(1, n, figsize=(2.2 * n, 2), squeeze=False, sharey=True)
+    fig = new_figure(figsize=(2.2 * n, 2.2))
+    axes = fig.subplots(1, n, squeeze=False, sharey=True)
     for i, ax in enumerate(axes[0]):
         ax.plot(data['y'][i].cpu(), 'k-', lw=2, label='ground truth')
         ax.plot(pred['y'][i].detach().cpu(), 'r--', label='prediction')
-        ax.set_title(f'sample {i}', fontsize=8); ax.tick_params(labelsize=7)
-    axes[0, 0].legend(fontsize=7)
-    fig.tight_layout()
+        ax.set_title(f'sample {i}', fontsize=8); ax.tick_params(labelsize=7); ax.set_xlabel('x index', fontsize=7)
+    axes[0, 0].set_ylabel('y', fontsize=7); axes[0, 0].legend(fontsize=7)
     return [fig]
 
 # %% ../nbs/39_testing.ipynb #4318e7a1

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import NamedTuple
 import numpy as np
 import torch
-import matplotlib.pyplot as plt
 from omegaconf import OmegaConf
 from ..utils.conf import ConfigError
 from ..utils.experiments import load_checkpoint
 from ..inspection import Table
 from ..utils.tensor import collate
+from ..viz import new_figure
 from .protocols import get_protocol, cumulative_curve, error_auc
 from .pipeline import _exp_dir, build_evaluation, predict_batch, read_table
 
@@ -82,7 +82,8 @@ def plot_cumulative_errors(evals:list, # Evaluations, experiment names or (exper
                            ax=None, labels:list|None=None): # axes to draw in; legend labels (default experiment/name)
     "Cumulative error curves of several evaluations on one plot, with their AUC up to `max_error`."
     evals = list(map(_as_evaluation, evals))
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(5, 3.6))
+    fig = ax.figure if ax is not None else new_figure(figsize=(5, 3.6))
+    ax = ax if ax is not None else fig.subplots()
     for i, e in enumerate(evals):
         k = _error_key(e, key)
         p = get_protocol(e.conf['protocol'])

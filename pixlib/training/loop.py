@@ -26,6 +26,7 @@ from .conf import to_conf, check_run_conf, run_device, check_restore_overrides
 from .step import TrainStep, NonFiniteError
 from .evaluation import evaluate, preflight
 from .console import logger, run_logging, fmt_results, Progress, StopRequest
+from ..viz import close_figure
 
 # %% ../../nbs/45_training.loop.ipynb #f8730f3c
 class RunResult(NamedTuple):
@@ -220,8 +221,7 @@ def evaluate_now(self:Trainer, progress=None) -> bool: # a stream for the evalua
     if self.writer is not None:
         for k, v in self.results.items(): self.writer.add_scalar(f'val/{k}', v, self.step)
         for k, fig in figures.items(): self.writer.add_figure(f'figures/{k}', fig, self.step, close=True)
-    import matplotlib.pyplot as plt
-    for fig in figures.values(): plt.close(fig)
+    for fig in figures.values(): close_figure(fig)
     value = self.results[t.best_key]
     if not (value < self.best if t.best_mode == 'min' else value > self.best): return False
     self.best = value
