@@ -75,6 +75,8 @@ def _process(force=False):
     chk_mtime = max(cfg.config_file.stat().st_mtime, Path(serve.__file__).stat().st_mtime)
     cache.mkdir(parents=True, exist_ok=True)
     if force or cache.stat().st_mtime < chk_mtime: shutil.rmtree(cache); cache.mkdir(parents=True)
+    for stale in [o for o in cache.rglob('*.ipynb') if not (path/o.relative_to(cache)).exists()]:
+        stale.unlink(); print(f'removed {stale.relative_to(cache)} from the cache (its notebook is gone)', flush=True)
     todo = [o for o in files.map(serve._proc_file, mtime=cache.stat().st_mtime, cache=cache, path=path) if o]
     for i, o in enumerate(todo):
         t0 = time.time()
