@@ -34,7 +34,7 @@ setuptools.setup(
     url=cfg['git_url'],
     packages=setuptools.find_packages(include=['pixlib', 'pixlib.*']),
     include_package_data=True,
-    package_data={'pixlib': ['configs/*.yaml']},
+    package_data={'pixlib': ['configs/*.yaml', 'pretrained/*/config.yaml', 'pretrained/*/checkpoint_best.tar']},
     install_requires=_reqs('requirements'),
     extras_require={'dev': _reqs('dev_requirements'), 'depth': _reqs('depth_requirements')},
     dependency_links=cfg.get('dep_links', '').split(),
