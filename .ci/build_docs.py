@@ -115,6 +115,8 @@ def _relink(body, rel, pages, site, ids):
             if t.endswith('.ipynb'): new = local(Path(_nbpath2html(Path(t))).as_posix(), anchor)
             elif t.rstrip('/') in ('', 'nbs', 'benchmarks', 'tutorials'): new = up + 'contents.html'
         return f'{attr}="{new}"' if new is not None else m.group(0)
+    # nbdev's doc links inside code (a docment comment of a signature) stay markdown text: make them links
+    body = re.sub(r'\[`([^`\]]+)`\]\((' + re.escape(site) + r'[^)\s"<]*)\)', r'<a href="\2"><code>\1</code></a>', body)
     return _re_href.sub(fix, body)
 
 
