@@ -8,7 +8,7 @@ __all__ = ['FIXED_EPOCHS', 'sample_rng', 'sample_generator', 'EpochIndex', 'Epoc
            'epoch_batches']
 
 # %% ../../nbs/20_datasets.base_dataset.ipynb #be98d78b
-import ctypes, functools, random, signal, sys
+import atexit, ctypes, functools, random, signal, sys, weakref
 from typing import NamedTuple
 import numpy as np
 import torch
@@ -164,6 +164,14 @@ def limit_threads(n:int=1): # the threads each library may use
         for f in map(lambda l: _blas_fn(l, 'set'), _openblas_libs()):
             if f: f(n)
 
+# %% ../../nbs/20_datasets.base_dataset.ipynb #alw00002
+_live_loaders = weakref.WeakSet()   # every EpochLoader alive in this process
+
+@atexit.register
+def _end_all_workers():
+    "At exit, end the persistent workers of every live `EpochLoader` (registered after multiprocessing's handler, so it runs first)."
+    for loader in list(_live_loaders): loader.restart_workers()
+
 # %% ../../nbs/20_datasets.base_dataset.ipynb #5b77c7e9
 def _worker_init(worker_id:int):
     "Seed python and numpy in a worker from torch's per-worker seed, one thread per library, Ctrl+C left to the main process."
@@ -180,6 +188,7 @@ class EpochLoader(torch.utils.data.DataLoader):
         self.seed, self.fixed_epoch = seed, fixed_epoch
         if isinstance(dataset, EpochDataset) and isinstance(self.sampler, EpochSampler): self.sampler.pairs = True
         self.set_epoch(0)
+        _live_loaders.add(self)
 
 # %% ../../nbs/20_datasets.base_dataset.ipynb #1b4115f0
 @patch

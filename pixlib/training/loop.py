@@ -430,7 +430,15 @@ def run(self:Trainer) -> RunResult:
         if self.writer is not None: self.writer.close()
         if self._own_pg: dist.destroy_process_group()
         if self.lock is not None: self.lock.release()
+        self._end_workers()
         if failed: _kill_stuck_workers(before)
+
+# %% ../../nbs/45_training.loop.ipynb #endw0002
+@patch
+def _end_workers(self:Trainer):
+    "End the persistent data workers of the run's loaders (the next pass of a loader starts new ones)."
+    for loader in (getattr(self, 'train_loader', None), getattr(self, 'val_loader', None)):
+        if loader is not None and hasattr(loader, 'restart_workers'): loader.restart_workers()
 
 # %% ../../nbs/45_training.loop.ipynb #3c9178b4
 @patch
